@@ -1,0 +1,16 @@
+/**
+ * ato core: the config dictionary, config files and (in later modules) scopes and fingerprints.
+ * Importing it loads no SQLite, HTTP or chart code, and no parser until a file of its format is read.
+ * @module
+ */
+export type { ADictOptions, DictLike, RenameOptions, TypedADict, UpdateOptions } from './config/adict.js';
+export { ADict } from './config/adict.js';
+export type { ComposeOptions, Provenance, ProvenanceEntry } from './config/compose.js';
+export { composeHierarchy, getProvenance } from './config/compose.js';
+export type { ConfigFormat, ReadConfigOptions, WriteConfigOptions } from './config/files.js';
+export { formatOfPath, readConfigFile, stringifyConfig, writeConfigFile } from './config/files.js';
+export { describeLeafType, STRUCTURAL_HASH_VERSION, structuralHash } from './config/structural-hash.js';
+export type { ToXyzOptions } from './config/xyz.js';
+export { parseXyz, parseXyzScalar, toXyz } from './config/xyz.js';
+export type { AtoErrorCode, AtoErrorLocation, AtoErrorOptions } from './errors.js';
+export { AtoError, formatLocation } from './errors.js';
