@@ -65,7 +65,10 @@ export function formatRatio(value: number, baseline: number): string {
 
 /** Print figures as a Markdown table (so the output can be pasted into bench/RESULTS.md). */
 export function printTable(title: string, figures: Figure[]): void {
-  const rows = [['figure', 'value', 'baseline (same run)', 'ratio'], ...figures.map((f) => [f.name, f.value, f.baseline, f.ratio])];
+  const rows = [
+    ['figure', 'value', 'baseline (same run)', 'ratio'],
+    ...figures.map((f) => [f.name, f.value, f.baseline, f.ratio]),
+  ];
   console.log(`\n### ${title}\n`);
   for (const [i, row] of rows.entries()) {
     console.log(`| ${row.join(' | ')} |`);

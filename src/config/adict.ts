@@ -61,7 +61,17 @@ export type TypedADict<T> = ADict & T;
  * Names never auto-created on an auto-nesting dict: protocol probes made by `await`, JSON,
  * test frameworks, React and Node's inspector must see `undefined`.
  */
-const NEVER_AUTO = new Set(['then', 'toJSON', 'constructor', 'asymmetricMatch', '$$typeof', 'nodeType', 'tagName', 'inspect', 'length']);
+const NEVER_AUTO = new Set([
+  'then',
+  'toJSON',
+  'constructor',
+  'asymmetricMatch',
+  '$$typeof',
+  'nodeType',
+  'tagName',
+  'inspect',
+  'length',
+]);
 
 function stateOf(dict: ADict): State {
   return (dict as unknown as { [STATE]: State })[STATE];
@@ -102,12 +112,24 @@ export class ADict {
    * @param init initial content: a plain object, another ADict (deep-copied) or a Map
    */
   constructor(init?: DictLike | null, options: ADictOptions = {}) {
-    const state: State = { data: new Map(), frozen: false, auto: options.auto ?? false, accessed: new Set(), path: '' };
-    Object.defineProperty(this, STATE, { value: state, enumerable: false, writable: false, configurable: true });
+    const state: State = {
+      data: new Map(),
+      frozen: false,
+      auto: options.auto ?? false,
+      accessed: new Set(),
+      path: '',
+    };
+    Object.defineProperty(this, STATE, {
+      value: state,
+      enumerable: false,
+      writable: false,
+      configurable: true,
+    });
     const proxy = new Proxy(this, HANDLER) as this;
     if (init) {
       for (const [key, value] of entriesOf(init)) storeValue(state, key, copyValue(value, state.auto));
     }
+    // biome-ignore lint/correctness/noConstructorReturn: dot access to keys needs the instance behind a Proxy
     return proxy;
   }
 
@@ -252,10 +274,14 @@ export class ADict {
         node.set(key, new ADict(null, { auto: stateOf(node).auto }));
       } else if (!ADict.isADict(next)) {
         const where = keys.slice(0, i + 1).join('.');
-        throw new AtoError('NOT_A_DICT', `cannot set "${keys.join('.')}": "${where}" holds a ${describeType(next)}, not a dict`, {
-          location: { input: keys.join('.') },
-          hint: `assign "${where}" a dict first, or choose another key`,
-        });
+        throw new AtoError(
+          'NOT_A_DICT',
+          `cannot set "${keys.join('.')}": "${where}" holds a ${describeType(next)}, not a dict`,
+          {
+            location: { input: keys.join('.') },
+            hint: `assign "${where}" a dict first, or choose another key`,
+          },
+        );
       }
       node = stateOf(node).data.get(key) as ADict;
     }
@@ -336,7 +362,8 @@ export class ADict {
   /** A new ADict with the top-level entries for which `predicate` returns true (values deep-copied). */
   filter(predicate: (value: unknown, key: string, dict: ADict) => boolean): ADict {
     const out = new ADict(null, { auto: stateOf(this).auto });
-    for (const [key, value] of stateOf(this).data) if (predicate(value, key, this)) out.set(key, copyValue(value, stateOf(this).auto));
+    for (const [key, value] of stateOf(this).data)
+      if (predicate(value, key, this)) out.set(key, copyValue(value, stateOf(this).auto));
     return out;
   }
 
@@ -357,7 +384,9 @@ export class ADict {
       const fromKeys = splitPath(from);
       const toKeys = splitPath(to);
       const parent = this.getPath(fromKeys.slice(0, -1)) as ADict;
-      const sameParent = fromKeys.length === toKeys.length && fromKeys.slice(0, -1).join('\u0000') === toKeys.slice(0, -1).join('\u0000');
+      const sameParent =
+        fromKeys.length === toKeys.length &&
+        fromKeys.slice(0, -1).join('\u0000') === toKeys.slice(0, -1).join('\u0000');
       const state = stateOf(parent);
       if (state.frozen) throw frozenError(state, fromKeys[fromKeys.length - 1]!, 'rename');
       if (sameParent) {
@@ -491,10 +520,14 @@ const HANDLER: ProxyHandler<ADict> = {
     if (typeof prop === 'symbol') return Reflect.set(target, prop, value, receiver);
     const state = stateOf(target);
     if (isReserved(prop)) {
-      throw new AtoError('RESERVED_KEY', `"${prop}" is the name of an ADict method and cannot be assigned with dot syntax`, {
-        location: { input: state.path ? `${state.path}.${prop}` : prop },
-        hint: `use config.set('${prop}', value) and config.get('${prop}')`,
-      });
+      throw new AtoError(
+        'RESERVED_KEY',
+        `"${prop}" is the name of an ADict method and cannot be assigned with dot syntax`,
+        {
+          location: { input: state.path ? `${state.path}.${prop}` : prop },
+          hint: `use config.set('${prop}', value) and config.get('${prop}')`,
+        },
+      );
     }
     if (state.frozen) throw frozenError(state, prop, 'set');
     storeValue(state, prop, toStored(value, state.auto));
@@ -605,7 +638,7 @@ function setArrayFrozen(array: unknown[], frozen: boolean): unknown[] {
     if (ADict.isADict(item)) setFrozen(item, frozen);
     return item;
   });
-  return frozen ? Object.freeze(items) as unknown[] : items;
+  return frozen ? (Object.freeze(items) as unknown[]) : items;
 }
 
 /** Throw before any write when merging `source` would write into a frozen dict. */
@@ -625,7 +658,8 @@ function mergeInto(target: ADict, source: DictLike, recursive: boolean, ifAbsent
   const state = stateOf(target);
   for (const [key, incoming] of entriesOf(source)) {
     const existing = state.data.get(key);
-    if (recursive && ADict.isADict(existing) && isDictLike(incoming)) mergeInto(existing, incoming, recursive, ifAbsent);
+    if (recursive && ADict.isADict(existing) && isDictLike(incoming))
+      mergeInto(existing, incoming, recursive, ifAbsent);
     else if (!(ifAbsent && state.data.has(key))) storeValue(state, key, copyValue(incoming, state.auto));
   }
 }

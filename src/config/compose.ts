@@ -96,12 +96,18 @@ function findConfigFile(dir: string, name: string): string | undefined {
     const direct = join(dir, name);
     return existsSync(direct) ? direct : undefined;
   }
-  const found = CONFIG_EXTENSIONS.map((ext) => join(dir, `${name}${ext}`)).filter((p) => existsSync(p) && statSync(p).isFile());
+  const found = CONFIG_EXTENSIONS.map((ext) => join(dir, `${name}${ext}`)).filter(
+    (p) => existsSync(p) && statSync(p).isFile(),
+  );
   if (found.length > 1) {
-    throw new AtoError('INVALID_ARGUMENT', `ambiguous config name "${name}": ${found.join(' and ')} both exist`, {
-      location: { file: join(dir, name) },
-      hint: 'keep one of them, or select the option with its extension',
-    });
+    throw new AtoError(
+      'INVALID_ARGUMENT',
+      `ambiguous config name "${name}": ${found.join(' and ')} both exist`,
+      {
+        location: { file: join(dir, name) },
+        hint: 'keep one of them, or select the option with its extension',
+      },
+    );
   }
   return found[0];
 }
@@ -138,7 +144,8 @@ function parseOverride(text: string): [string, unknown] {
 
 function recordLeaves(provenance: Provenance, data: unknown, prefix: string, source: string): void {
   if (isPlainObject(data) && Object.keys(data).length > 0) {
-    for (const key of Object.keys(data)) recordLeaves(provenance, data[key], prefix ? `${prefix}.${key}` : key, source);
+    for (const key of Object.keys(data))
+      recordLeaves(provenance, data[key], prefix ? `${prefix}.${key}` : key, source);
     return;
   }
   const list = provenance.get(prefix) ?? [];
@@ -173,7 +180,9 @@ export function composeHierarchy(options: ComposeOptions): ADict {
     if (onMissing === 'error') {
       throw new AtoError('FILE_NOT_FOUND', detail, {
         location: { file: path },
-        hint: available.length ? `available: ${available.join(', ')}` : `create it, or pass onMissing: 'warn'`,
+        hint: available.length
+          ? `available: ${available.join(', ')}`
+          : `create it, or pass onMissing: 'warn'`,
       });
     }
     if (onMissing === 'warn') warn(detail);
@@ -225,7 +234,9 @@ export function composeHierarchy(options: ComposeOptions): ADict {
 
   // 3. overrides
   const overrides: [string, unknown, string][] = Array.isArray(options.overrides)
-    ? (options.overrides as readonly string[]).map((text) => [...parseOverride(text), `override: ${text}`] as [string, unknown, string])
+    ? (options.overrides as readonly string[]).map(
+        (text) => [...parseOverride(text), `override: ${text}`] as [string, unknown, string],
+      )
     : Object.entries(options.overrides ?? {}).map(([key, value]) => [key, value, 'override']);
   for (const [key, value, source] of overrides) {
     config.setPath(key, value);

@@ -52,10 +52,14 @@ export const CONFIG_EXTENSIONS: readonly string[] = Object.keys(EXTENSIONS);
 export function formatOfPath(path: string): ConfigFormat {
   const format = EXTENSIONS[extname(path).toLowerCase()];
   if (!format) {
-    throw new AtoError('UNSUPPORTED_FORMAT', `unsupported config file extension "${extname(path) || '(none)'}"`, {
-      location: { file: path },
-      hint: `use one of ${CONFIG_EXTENSIONS.join(', ')}`,
-    });
+    throw new AtoError(
+      'UNSUPPORTED_FORMAT',
+      `unsupported config file extension "${extname(path) || '(none)'}"`,
+      {
+        location: { file: path },
+        hint: `use one of ${CONFIG_EXTENSIONS.join(', ')}`,
+      },
+    );
   }
   return format;
 }
@@ -73,7 +77,10 @@ export function readTextFile(path: string): string {
         cause,
       });
     }
-    throw new AtoError('FILE_READ', `cannot read config file ${path} (${code ?? 'error'})`, { location: { file: path }, cause });
+    throw new AtoError('FILE_READ', `cannot read config file ${path} (${code ?? 'error'})`, {
+      location: { file: path },
+      cause,
+    });
   }
 }
 
@@ -114,9 +121,13 @@ const PARSERS: Record<'json' | 'yaml' | 'toml' | 'xyz', (text: string, file: str
   xyz: (text, file) => {
     const value = parseXyz(text, file);
     if (Array.isArray(value)) {
-      throw new AtoError('PARSE_ERROR', 'expected a mapping at the top level of the XYZ document, found a list', {
-        location: { file, line: 1, column: 1 },
-      });
+      throw new AtoError(
+        'PARSE_ERROR',
+        'expected a mapping at the top level of the XYZ document, found a list',
+        {
+          location: { file, line: 1, column: 1 },
+        },
+      );
     }
     return value;
   },
@@ -175,10 +186,14 @@ export function writeConfigFile(path: string, data: PlainObject, options: WriteC
       rmSync(temp, { force: true });
     }
   } catch (cause) {
-    throw new AtoError('FILE_WRITE', `cannot write config file ${path} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
-      location: { file: path },
-      hint: 'check that the folder is writable',
-      cause,
-    });
+    throw new AtoError(
+      'FILE_WRITE',
+      `cannot write config file ${path} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
+      {
+        location: { file: path },
+        hint: 'check that the folder is writable',
+        cause,
+      },
+    );
   }
 }

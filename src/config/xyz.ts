@@ -31,8 +31,20 @@ import { describeType, isPlainObject, joinPath, type PlainObject, setOwn } from 
 const EMPTY_SEQUENCE = '[Empty Sequence]';
 const EMPTY_MAPPING = '[Empty Mapping]';
 const NUMBER_RE = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
-const SPECIAL_NUMBERS: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, '+Infinity': Infinity, '-Infinity': -Infinity };
-const KEYWORDS: Record<string, boolean | null> = { true: true, false: false, True: true, False: false, null: null, None: null };
+const SPECIAL_NUMBERS: Record<string, number> = {
+  NaN: Number.NaN,
+  Infinity: Infinity,
+  '+Infinity': Infinity,
+  '-Infinity': -Infinity,
+};
+const KEYWORDS: Record<string, boolean | null> = {
+  true: true,
+  false: false,
+  True: true,
+  False: false,
+  null: null,
+  None: null,
+};
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be quoted
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 
@@ -91,7 +103,13 @@ function formatScalar(value: unknown, path: (string | number)[], file: string | 
   }
 }
 
-function writeContainer(value: PlainObject | unknown[], indent: string, path: (string | number)[], out: string[], file?: string) {
+function writeContainer(
+  value: PlainObject | unknown[],
+  indent: string,
+  path: (string | number)[],
+  out: string[],
+  file?: string,
+) {
   const entries: [string, string | number, unknown][] = Array.isArray(value)
     ? value.map((v, i) => [`${i})`, i, v])
     : Object.keys(value).map((k) => [`${formatKey(k)}:`, k, value[k]]);
@@ -143,41 +161,89 @@ function scanLine(raw: string, lineNo: number, file: string): XyzLine | undefine
   const indentMatch = /^[ \t]*/.exec(raw)![0];
   const rest = raw.slice(indentMatch.length);
   if (rest === '' || rest.startsWith('#')) return undefined;
-  if (indentMatch.includes('\t')) throw parseError(file, lineNo, indentMatch.indexOf('\t') + 1, 'tab in indentation', 'indent with two spaces per level');
+  if (indentMatch.includes('\t'))
+    throw parseError(
+      file,
+      lineNo,
+      indentMatch.indexOf('\t') + 1,
+      'tab in indentation',
+      'indent with two spaces per level',
+    );
   if (indentMatch.length % 2 !== 0) {
-    throw parseError(file, lineNo, indentMatch.length + 1, `indentation of ${indentMatch.length} spaces is not a multiple of two`, 'indent with two spaces per level');
+    throw parseError(
+      file,
+      lineNo,
+      indentMatch.length + 1,
+      `indentation of ${indentMatch.length} spaces is not a multiple of two`,
+      'indent with two spaces per level',
+    );
   }
   const depth = indentMatch.length / 2;
   const column = indentMatch.length + 1;
   const item = /^(\d+)\)(?: (.*))?$/.exec(rest);
   if (item) {
-    return { line: lineNo, depth, column, kind: 'item', key: '', index: Number(item[1]), valueText: item[2], valueColumn: column + item[1]!.length + 2 };
+    return {
+      line: lineNo,
+      depth,
+      column,
+      kind: 'item',
+      key: '',
+      index: Number(item[1]),
+      valueText: item[2],
+      valueColumn: column + item[1]!.length + 2,
+    };
   }
   let key: string;
   let after: number;
   if (rest.startsWith('"')) {
     const end = findJsonStringEnd(rest);
-    if (end < 0) throw parseError(file, lineNo, column, 'unterminated quoted key', 'close the key with a double quote');
+    if (end < 0)
+      throw parseError(file, lineNo, column, 'unterminated quoted key', 'close the key with a double quote');
     try {
       key = JSON.parse(rest.slice(0, end + 1)) as string;
     } catch (cause) {
-      throw new AtoError('PARSE_ERROR', `invalid quoted key ${rest.slice(0, end + 1)}`, { location: { file, line: lineNo, column }, cause });
+      throw new AtoError('PARSE_ERROR', `invalid quoted key ${rest.slice(0, end + 1)}`, {
+        location: { file, line: lineNo, column },
+        cause,
+      });
     }
     after = end + 1;
-    if (rest[after] !== ':') throw parseError(file, lineNo, column + after, `expected ":" after the key ${rest.slice(0, after)}`);
+    if (rest[after] !== ':')
+      throw parseError(file, lineNo, column + after, `expected ":" after the key ${rest.slice(0, after)}`);
   } else {
     after = rest.indexOf(':');
     if (after < 0) {
-      throw parseError(file, lineNo, column, `expected "key: value", "key:" or "N) value", found "${rest}"`, 'end a key with ":" and number list items as "0)", "1)", ...');
+      throw parseError(
+        file,
+        lineNo,
+        column,
+        `expected "key: value", "key:" or "N) value", found "${rest}"`,
+        'end a key with ":" and number list items as "0)", "1)", ...',
+      );
     }
     key = rest.slice(0, after);
   }
   const tail = rest.slice(after + 1);
   if (tail !== '' && !tail.startsWith(' ')) {
-    throw parseError(file, lineNo, column + after + 1, `expected a space after ":" in "${rest}"`, 'write "key: value"; quote keys that contain ":" as JSON strings');
+    throw parseError(
+      file,
+      lineNo,
+      column + after + 1,
+      `expected a space after ":" in "${rest}"`,
+      'write "key: value"; quote keys that contain ":" as JSON strings',
+    );
   }
   const valueText = tail === '' || tail.trim() === '' ? undefined : tail.slice(1);
-  return { line: lineNo, depth, column, kind: 'key', key, index: -1, valueText, valueColumn: column + after + 2 };
+  return {
+    line: lineNo,
+    depth,
+    column,
+    kind: 'key',
+    key,
+    index: -1,
+    valueText,
+    valueColumn: column + after + 2,
+  };
 }
 
 function findJsonStringEnd(text: string): number {
@@ -208,8 +274,18 @@ export function parseXyzScalar(text: string, file = '<xyz>', line = 1, column = 
     }
   }
   if (trimmed.startsWith("'")) {
-    if (trimmed.length < 2 || !trimmed.endsWith("'") || /[^']'(?!')/.test(trimmed.slice(1, -1).replace(/''/g, ''))) {
-      throw parseError(file, line, column, `invalid single-quoted string ${trimmed}`, "end the string with ' and write a quote inside as ''");
+    if (
+      trimmed.length < 2 ||
+      !trimmed.endsWith("'") ||
+      /[^']'(?!')/.test(trimmed.slice(1, -1).replace(/''/g, ''))
+    ) {
+      throw parseError(
+        file,
+        line,
+        column,
+        `invalid single-quoted string ${trimmed}`,
+        "end the string with ' and write a quote inside as ''",
+      );
     }
     return trimmed.slice(1, -1).replace(/''/g, "'");
   }
@@ -229,7 +305,8 @@ export function parseXyz(text: string, file = '<xyz>'): PlainObject | unknown[] 
     const trimmed = raw.trim();
     if ((trimmed === EMPTY_MAPPING || trimmed === EMPTY_SEQUENCE) && lines.length === 0) {
       const restNonEmpty = rawLines.slice(i + 1).some((l) => l.trim() !== '' && !l.trim().startsWith('#'));
-      if (raw !== trimmed || restNonEmpty) throw parseError(file, i + 1, 1, `"${trimmed}" must be the whole document`);
+      if (raw !== trimmed || restNonEmpty)
+        throw parseError(file, i + 1, 1, `"${trimmed}" must be the whole document`);
       return trimmed === EMPTY_MAPPING ? {} : [];
     }
     const scanned = scanLine(raw, i + 1, file);
@@ -247,15 +324,33 @@ export function parseXyz(text: string, file = '<xyz>'): PlainObject | unknown[] 
       const entry = lines[pos]!;
       if (entry.depth < depth) break;
       if (entry.depth > depth) {
-        throw parseError(file, entry.line, entry.column, `unexpected indentation (${entry.depth * 2} spaces, expected ${depth * 2})`, 'indent a block only under a "key:" or "N)" line that has no value');
+        throw parseError(
+          file,
+          entry.line,
+          entry.column,
+          `unexpected indentation (${entry.depth * 2} spaces, expected ${depth * 2})`,
+          'indent a block only under a "key:" or "N)" line that has no value',
+        );
       }
       if ((entry.kind === 'item') !== isList) {
-        throw parseError(file, entry.line, entry.column, `a ${isList ? 'list item "N)"' : '"key:" entry'} was expected here: one block cannot mix keys and list items`);
+        throw parseError(
+          file,
+          entry.line,
+          entry.column,
+          `a ${isList ? 'list item "N)"' : '"key:" entry'} was expected here: one block cannot mix keys and list items`,
+        );
       }
       if (isList && entry.index !== (result as unknown[]).length) {
-        throw parseError(file, entry.line, entry.column, `list item ${entry.index}) found where item ${(result as unknown[]).length}) was expected`, 'number list items 0), 1), 2), ... in order');
+        throw parseError(
+          file,
+          entry.line,
+          entry.column,
+          `list item ${entry.index}) found where item ${(result as unknown[]).length}) was expected`,
+          'number list items 0), 1), 2), ... in order',
+        );
       }
-      if (!isList && seen.has(entry.key)) throw parseError(file, entry.line, entry.column, `duplicate key "${entry.key}"`);
+      if (!isList && seen.has(entry.key))
+        throw parseError(file, entry.line, entry.column, `duplicate key "${entry.key}"`);
       seen.add(entry.key);
       pos++;
       const childPath = [...path, isList ? entry.index : entry.key];
@@ -264,12 +359,23 @@ export function parseXyz(text: string, file = '<xyz>'): PlainObject | unknown[] 
         value = parseXyzScalar(entry.valueText, file, entry.line, entry.valueColumn);
         const next = lines[pos];
         if (next && next.depth > depth) {
-          throw parseError(file, next.line, next.column, `unexpected indented block: "${joinPath(childPath)}" already has a value on line ${entry.line}`);
+          throw parseError(
+            file,
+            next.line,
+            next.column,
+            `unexpected indented block: "${joinPath(childPath)}" already has a value on line ${entry.line}`,
+          );
         }
       } else {
         const next = lines[pos];
         if (!next || next.depth <= depth) {
-          throw parseError(file, entry.line, entry.valueColumn, `"${joinPath(childPath)}" has neither a value nor an indented block`, 'write a value after ":" (use "" for an empty string, [Empty Mapping] or [Empty Sequence] for empty containers)');
+          throw parseError(
+            file,
+            entry.line,
+            entry.valueColumn - 1,
+            `"${joinPath(childPath)}" has neither a value nor an indented block`,
+            'write a value after ":" (use "" for an empty string, [Empty Mapping] or [Empty Sequence] for empty containers)',
+          );
         }
         value = parseBlock(depth + 1, childPath);
       }

@@ -22,7 +22,7 @@ export interface FormatCapabilities {
 export function assertRepresentable(data: unknown, caps: FormatCapabilities, file: string | undefined): void {
   const walk = (value: unknown, path: (string | number)[]): void => {
     if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, [...path, i]));
+      for (const [i, v] of value.entries()) walk(v, [...path, i]);
       return;
     }
     if (isPlainObject(value)) {
@@ -53,21 +53,33 @@ export function assertRepresentable(data: unknown, caps: FormatCapabilities, fil
     if (!ok) {
       const what = typeof value === 'number' ? String(value) : describeType(value);
       const key = joinPath(path);
-      throw new AtoError('DUMP_UNSUPPORTED_VALUE', `${caps.format} cannot hold the ${what} value at "${key}"`, {
-        location: file ? { file, input: key } : { input: key },
-        hint: `change or remove "${key}" before dumping, or dump to a format that holds it${caps.advice ? ` (${caps.advice})` : ''}`,
-      });
+      throw new AtoError(
+        'DUMP_UNSUPPORTED_VALUE',
+        `${caps.format} cannot hold the ${what} value at "${key}"`,
+        {
+          location: file ? { file, input: key } : { input: key },
+          hint: `change or remove "${key}" before dumping, or dump to a format that holds it${caps.advice ? ` (${caps.advice})` : ''}`,
+        },
+      );
     }
   };
   walk(data, []);
 }
 
 /** Throw a PARSE_ERROR when a parsed document is not a mapping at the top level. */
-export function assertTopLevelMapping(value: unknown, format: string, file: string): asserts value is Record<string, unknown> {
+export function assertTopLevelMapping(
+  value: unknown,
+  format: string,
+  file: string,
+): asserts value is Record<string, unknown> {
   if (!isPlainObject(value)) {
-    throw new AtoError('PARSE_ERROR', `expected a mapping at the top level of the ${format} document, found ${describeType(value)}`, {
-      location: { file, line: 1, column: 1 },
-      hint: 'a config file holds one mapping of keys to values',
-    });
+    throw new AtoError(
+      'PARSE_ERROR',
+      `expected a mapping at the top level of the ${format} document, found ${describeType(value)}`,
+      {
+        location: { file, line: 1, column: 1 },
+        hint: 'a config file holds one mapping of keys to values',
+      },
+    );
   }
 }

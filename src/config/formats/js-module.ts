@@ -38,10 +38,14 @@ export function loadJsModule(path: string): Record<string, unknown> {
   const exports = (mod ?? {}) as Record<string, unknown>;
   const chosen = 'default' in exports ? exports.default : exports;
   if (chosen === null || typeof chosen !== 'object' || Array.isArray(chosen)) {
-    throw new AtoError('MODULE_LOAD', `the default export of the config module is a ${chosen === null ? 'null' : Array.isArray(chosen) ? 'list' : typeof chosen}, not an object`, {
-      location: { file: path },
-      hint: 'export default an object literal: `export default { lr: 0.1 }`, or use named exports',
-    });
+    throw new AtoError(
+      'MODULE_LOAD',
+      `the default export of the config module is a ${chosen === null ? 'null' : Array.isArray(chosen) ? 'list' : typeof chosen}, not an object`,
+      {
+        location: { file: path },
+        hint: 'export default an object literal: `export default { lr: 0.1 }`, or use named exports',
+      },
+    );
   }
   if ('default' in exports) return chosen as Record<string, unknown>;
   const named: Record<string, unknown> = {};
@@ -50,7 +54,11 @@ export function loadJsModule(path: string): Record<string, unknown> {
 }
 
 function moduleError(path: string, cause: unknown): AtoError {
-  const err = cause as { message?: string; errors?: { text: string; location?: { line: number; column: number } }[]; stack?: string };
+  const err = cause as {
+    message?: string;
+    errors?: { text: string; location?: { line: number; column: number } }[];
+    stack?: string;
+  };
   // esbuild (through tsx) reports syntax errors with a structured location.
   const first = err?.errors?.[0];
   if (first?.location) {
@@ -60,15 +68,32 @@ function moduleError(path: string, cause: unknown): AtoError {
       cause,
     });
   }
+  // tsx reports esbuild transform errors as "file:line:col: ERROR: text" (0-based column).
+  const transform = /:(\d+):(\d+): ERROR: (.*)$/m.exec(err?.message ?? '');
+  if (transform) {
+    return new AtoError('PARSE_ERROR', `invalid config module: ${transform[3]}`, {
+      location: { file: path, line: Number(transform[1]), column: Number(transform[2]) + 1 },
+      hint: 'fix the syntax error; the module must be valid JavaScript or TypeScript',
+      cause,
+    });
+  }
   const isSyntax = cause instanceof SyntaxError;
   const at = new RegExp(`${escapeRegExp(resolve(path))}:(\\d+)(?::(\\d+))?`).exec(err?.stack ?? '');
   const line = at ? Number(at[1]) : undefined;
   const column = at?.[2] ? Number(at[2]) : undefined;
-  return new AtoError(isSyntax ? 'PARSE_ERROR' : 'MODULE_LOAD', `${isSyntax ? 'invalid config module' : 'the config module threw while loading'}: ${err?.message ?? String(cause)}`, {
-    location: { file: path, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) },
-    hint: isSyntax ? 'fix the syntax error' : 'fix the error raised by the module (see the cause)',
-    cause,
-  });
+  return new AtoError(
+    isSyntax ? 'PARSE_ERROR' : 'MODULE_LOAD',
+    `${isSyntax ? 'invalid config module' : 'the config module threw while loading'}: ${err?.message ?? String(cause)}`,
+    {
+      location: {
+        file: path,
+        ...(line !== undefined ? { line } : {}),
+        ...(column !== undefined ? { column } : {}),
+      },
+      hint: isSyntax ? 'fix the syntax error' : 'fix the error raised by the module (see the cause)',
+      cause,
+    },
+  );
 }
 
 function escapeRegExp(text: string): string {
@@ -77,7 +102,11 @@ function escapeRegExp(text: string): string {
 
 /** Write a config as an ES module: `export default { ... };` (readable back with {@link loadJsModule}). */
 export function stringifyJsModule(data: Record<string, unknown>, file?: string): string {
-  assertRepresentable(data, { format: 'JS module', null: true, nonFinite: true, date: true, bigint: true, undefined: true }, file);
+  assertRepresentable(
+    data,
+    { format: 'JS module', null: true, nonFinite: true, date: true, bigint: true, undefined: true },
+    file,
+  );
   return `export default ${literal(data, '')};\n`;
 }
 

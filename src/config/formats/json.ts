@@ -28,7 +28,9 @@ export function parseJsonValue(text: string, file: string, lineOffset = 0): unkn
     const first = errors[0];
     const { line, column } = offsetToLineColumn(text, first?.offset ?? 0);
     const expected = first ? printParseErrorCode(first.error) : 'valid JSON';
-    const found = first ? JSON.stringify(text.slice(first.offset, first.offset + Math.max(first.length, 1))) : '';
+    const found = first
+      ? JSON.stringify(text.slice(first.offset, first.offset + Math.max(first.length, 1)))
+      : '';
     throw new AtoError('PARSE_ERROR', `invalid JSON: ${expected}${found ? ` (found ${found})` : ''}`, {
       location: { file, line: line + lineOffset, column },
       hint: 'JSON needs double-quoted keys and strings, commas between items and no trailing commas or comments',

@@ -11,11 +11,15 @@ export function parseYaml(text: string, file: string): Record<string, unknown> {
   const error = doc.errors[0];
   if (error) {
     const pos = error.linePos?.[0];
-    throw new AtoError('PARSE_ERROR', `invalid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, {
-      location: { file, ...(pos ? { line: pos.line, column: pos.col } : {}) },
-      hint: 'check the indentation and the brackets around this position',
-      cause: error,
-    });
+    throw new AtoError(
+      'PARSE_ERROR',
+      `invalid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      {
+        location: { file, ...(pos ? { line: pos.line, column: pos.col } : {}) },
+        hint: 'check the indentation and the brackets around this position',
+        cause: error,
+      },
+    );
   }
   const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
   if (value === null || value === undefined) return {};
