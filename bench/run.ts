@@ -1,0 +1,15 @@
+/**
+ * `npm run bench`: every figure the issues name, each beside its baseline measured in the same run.
+ * Paste the printed tables into bench/RESULTS.md with the date and machine.
+ */
+import { runConfigBench } from './config.js';
+import { printTable } from './harness.js';
+
+const suites: [string, () => Promise<import('./harness.js').Figure[]>][] = [['Config (ADict)', runConfigBench]];
+
+const only = process.argv[2];
+console.log(`ato benchmarks: node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}`);
+for (const [title, run] of suites) {
+  if (only && !title.toLowerCase().includes(only.toLowerCase())) continue;
+  printTable(title, await run());
+}
