@@ -58,16 +58,21 @@ export function describeLeafType(value: unknown): string {
 /** The `[path, type]` records of every leaf of a plain config object, unsorted. */
 export function structuralRecords(config: Record<string, unknown>): string[] {
   const records: string[] = [];
-  const walk = (node: Record<string, unknown>, path: string[]): void => {
+  // `open` is the JSON text of the path so far without its closing bracket: `["model","backbone"`.
+  const walk = (node: Record<string, unknown>, open: string): void => {
     for (const key of Object.keys(node)) {
       const value = node[key];
-      const childPath = [...path, key];
-      if (isPlainObject(value) && Object.keys(value).length > 0) walk(value, childPath);
-      else records.push(JSON.stringify([childPath, isPlainObject(value) ? 'dict' : describeLeafType(value)]));
+      const childOpen = `${open}${open === '[' ? '' : ','}${JSON.stringify(key)}`;
+      if (isPlainObject(value)) {
+        if (Object.keys(value).length > 0) walk(value, childOpen);
+        else records.push(`${childOpen}],"dict"]`);
+      } else {
+        records.push(`${childOpen}],${JSON.stringify(describeLeafType(value))}]`);
+      }
     }
   };
-  walk(config, []);
-  return records;
+  walk(config, '[');
+  return records.map((r) => `[${r}`);
 }
 
 /**
