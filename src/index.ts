@@ -14,3 +14,19 @@ export type { ToXyzOptions } from './config/xyz.js';
 export { parseXyz, parseXyzScalar, toXyz } from './config/xyz.js';
 export type { AtoErrorCode, AtoErrorLocation, AtoErrorOptions } from './errors.js';
 export { AtoError, formatLocation } from './errors.js';
+export type { CliToken } from './scope/cli-args.js';
+export { joinArgv, parseArgv } from './scope/cli-args.js';
+export { formatCliValue, parseCliValue } from './scope/cli-values.js';
+export type { MultiConfig, MultiScopeOptions } from './scope/multi-scope.js';
+export { MultiScope } from './scope/multi-scope.js';
+export type {
+  ManualSection,
+  ObserveOptions,
+  Resolution,
+  ScopeIO,
+  ScopeOptions,
+  TraceEntry,
+  ViewFunction,
+} from './scope/scope.js';
+export { renderManual, Scope } from './scope/scope.js';
+export type { StandardSchemaV1 } from './scope/standard-schema.js';

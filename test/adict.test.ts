@@ -80,7 +80,7 @@ describe('construction and access', () => {
     expect(config.get('values')).toEqual([1, 2]);
     expect(config.toDict()).toEqual({ values: [1, 2], update: 3 });
     const error = catchError(() => {
-      config.keys = 5;
+      (config as Record<string, unknown>).keys = 5;
     });
     expect(error.code).toBe('RESERVED_KEY');
     expect(error.message).toContain("config.set('keys', value)");

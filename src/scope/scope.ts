@@ -1,0 +1,661 @@
+/**
+ * Scope: named config functions ("views") merged in an explicit priority order, the command line,
+ * lazy configs, and a trace of where every value came from.
+ *
+ * Order of application (the contract):
+ * 1. the initial config given to the Scope, then `default: true` views, in ascending priority
+ *    (registration order breaks ties);
+ * 2. the views named on the command line, in ascending priority (command-line order breaks ties);
+ *    each `chainWith` prerequisite is applied before the view that names it, recursively, each view
+ *    at most once; a cycle or an unknown prerequisite is an error naming the chain;
+ * 3. the command-line assignments (`key=value`, `+key=value`, `~key`), left to right;
+ * 4. `Scope.lazy` blocks (in the order they were registered), then lazy views in ascending priority
+ *    (a lazy view applies here whether it is `default: true` or named on the command line);
+ * then the optional schema validates the result.
+ * @module
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { ADict, type DictLike } from '../config/adict.js';
+import { AtoError } from '../errors.js';
+import { rankAll, suggest } from './_similar.js';
+import { type CliToken, parseArgv } from './cli-args.js';
+import { formatCliValue } from './cli-values.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+
+/** A view: a function that writes into the config. */
+export type ViewFunction<C = ADict> = (config: C) => void;
+
+/** Options of {@link Scope.observe}. */
+export interface ObserveOptions {
+  /** The view's name on the command line. @default the function's name */
+  name?: string;
+  /** Apply without being named on the command line. @default false */
+  default?: boolean;
+  /** Higher applies later (wins) within its phase. @default 0 */
+  priority?: number;
+  /** Views applied before this one (recursively, each at most once). */
+  chainWith?: string | readonly string[];
+  /** Apply after the command-line assignments (phase 4). @default false */
+  lazy?: boolean;
+  /** A plain config to merge instead of a function (a named preset). */
+  config?: DictLike;
+}
+
+/** Where output and exits go; replace for embedding and tests. */
+export interface ScopeIO {
+  /** Normal output (`manual`, `print`). @default process.stdout */
+  stdout(text: string): void;
+  /** Errors and warnings. @default process.stderr */
+  stderr(text: string): void;
+  /** End the process. @default process.exit */
+  exit(code: number): never;
+}
+
+/** Options of the {@link Scope} constructor. */
+export interface ScopeOptions {
+  /** Name of the scope (the config's key in a MultiScope). @default 'config' */
+  name?: string;
+  /** Initial config, applied before everything else. */
+  config?: DictLike;
+  /**
+   * Assigning a key that no view created is an error unless written `+key=value`. Without strict,
+   * such a key is set, with a "did you mean" warning when it is close to an existing key.
+   * @default false
+   */
+  strict?: boolean;
+  /** A Standard Schema (zod, valibot, arktype, ...) that validates the resolved config. */
+  schema?: StandardSchemaV1;
+  /** Command-line tokens. @default process.argv.slice(2) */
+  argv?: readonly string[];
+  /** Output and exit. */
+  io?: Partial<ScopeIO>;
+}
+
+/** One step that set (or deleted) a key. */
+export interface TraceEntry {
+  /** `(initial)`, a view name, `name (lazy block)`, `(CLI) raw-token` or `(schema)`. */
+  source: string;
+  /** The value after this step (`undefined` when deleted). */
+  value: unknown;
+  /** True when this step deleted the key. */
+  deleted?: boolean;
+}
+
+/** The result of resolving a scope. */
+export interface Resolution<C = ADict> {
+  /** The resolved config. */
+  config: C;
+  /** For every leaf key (dotted), the steps that set it, oldest first. */
+  trace: Map<string, TraceEntry[]>;
+  /** Names of the views applied, in order, with `(CLI Inputs)` where the assignments went. */
+  order: string[];
+  /** `manual` or `print` when the command line asked for it. */
+  command: 'manual' | 'print' | undefined;
+  /** True when the command line had tokens other than the command. */
+  hasOtherTokens: boolean;
+  /** Warnings produced while resolving ("did you mean"). */
+  warnings: string[];
+}
+
+interface View {
+  name: string;
+  fn: ((config: ADict) => void) | undefined;
+  preset: DictLike | undefined;
+  default: boolean;
+  priority: number;
+  chainWith: string[];
+  lazy: boolean;
+  order: number;
+}
+
+/** The queue of `Scope.lazy` blocks of the resolution in progress. */
+let lazyQueue: { source: string; block: () => void }[] | undefined;
+let currentView: string | undefined;
+
+const CLI_MARK = '(CLI Inputs)';
+const WRAPPED = Symbol('ato.scope.wrapped');
+
+/** The default IO: the real process. */
+export function processIO(io: Partial<ScopeIO> = {}): ScopeIO {
+  return {
+    stdout: io.stdout ?? ((text) => process.stdout.write(text)),
+    stderr: io.stderr ?? ((text) => process.stderr.write(text)),
+    exit: io.exit ?? ((code) => process.exit(code)),
+  };
+}
+
+/**
+ * A scope of named config functions.
+ *
+ * @example
+ * ```ts
+ * const scope = new Scope();
+ * scope.observe({ default: true }, function defaults(config) { config.lr = 0.001; });
+ * scope.observe(function high_lr(config) { config.lr = 0.01; });
+ * const train = scope.exec((config) => console.log(config.lr));
+ * train(); // `node train.js high_lr` prints 0.01; `node train.js lr=0.5` prints 0.5
+ * ```
+ */
+export class Scope<T extends object = Record<string, any>> {
+  /** The scope's name (`config` by default). */
+  readonly name: string;
+  /** Whether unknown keys need `+key=value`. */
+  readonly strict: boolean;
+  readonly #views = new Map<string, View>();
+  readonly #manual = new Map<string, string>();
+  readonly #initial: DictLike | undefined;
+  readonly #schema: StandardSchemaV1 | undefined;
+  readonly #argv: readonly string[] | undefined;
+  readonly #io: ScopeIO;
+  #resolved: Resolution<ADict & T> | undefined;
+
+  constructor(options: ScopeOptions = {}) {
+    this.name = options.name ?? 'config';
+    this.strict = options.strict ?? false;
+    this.#initial = options.config;
+    this.#schema = options.schema;
+    this.#argv = options.argv;
+    this.#io = processIO(options.io);
+  }
+
+  /**
+   * Register a view. Returns the function, so it can still be called directly.
+   * @throws {AtoError} `INVALID_ARGUMENT` for a duplicate or missing name
+   */
+  observe<F extends ViewFunction<ADict & T>>(fn: F): F;
+  observe<F extends ViewFunction<ADict & T>>(options: ObserveOptions, fn: F): F;
+  observe(options: ObserveOptions & { config: DictLike }): void;
+  observe(a: ObserveOptions | ViewFunction<ADict & T>, b?: ViewFunction<ADict & T>): unknown {
+    const options: ObserveOptions = typeof a === 'function' ? {} : a;
+    const fn = typeof a === 'function' ? a : b;
+    const name = options.name ?? fn?.name;
+    if (!name) {
+      throw new AtoError('INVALID_ARGUMENT', 'a view needs a name', {
+        location: { input: `scope "${this.name}"` },
+        hint: 'use a named function (function defaults(config) {...}) or pass { name }',
+      });
+    }
+    if (!fn && !options.config) {
+      throw new AtoError('INVALID_ARGUMENT', `view "${name}" has neither a function nor a config`, {
+        location: { input: name },
+      });
+    }
+    if (this.#views.has(name)) {
+      throw new AtoError('INVALID_ARGUMENT', `scope "${this.name}" already has a view named "${name}"`, {
+        location: { input: name },
+        hint: 'give one of them another name with { name }',
+      });
+    }
+    const chain =
+      options.chainWith === undefined
+        ? []
+        : typeof options.chainWith === 'string'
+          ? [options.chainWith]
+          : [...options.chainWith];
+    this.#views.set(name, {
+      name,
+      fn: fn as ((config: ADict) => void) | undefined,
+      preset: options.config,
+      default: options.default ?? false,
+      priority: options.priority ?? 0,
+      chainWith: chain,
+      lazy: options.lazy ?? false,
+      order: this.#views.size,
+    });
+    this.#resolved = undefined;
+    return fn;
+  }
+
+  /**
+   * Document keys for `manual`: `{ lr: 'Learning rate' }`, or a function that writes the docs into an
+   * auto-nesting dict (`(m) => { m.optim.lr = 'Learning rate'; }`). Calls accumulate.
+   */
+  manual(docs: Record<string, unknown> | ((m: ADict) => void)): void {
+    const dict = typeof docs === 'function' ? ADict.auto() : new ADict(docs);
+    if (typeof docs === 'function') docs(dict);
+    const walk = (node: ADict, prefix: string): void => {
+      for (const [key, value] of node.entries()) {
+        const path = prefix ? `${prefix}.${key}` : key;
+        if (ADict.isADict(value)) walk(value, path);
+        else this.#manual.set(path, String(value));
+      }
+    };
+    walk(dict, '');
+  }
+
+  /** The documented keys, dotted, in documentation order. */
+  get manualEntries(): ReadonlyMap<string, string> {
+    return this.#manual;
+  }
+
+  /** Names of the registered views, in registration order. */
+  get viewNames(): string[] {
+    return [...this.#views.keys()];
+  }
+
+  /** True when a view of that name exists. */
+  hasView(name: string): boolean {
+    return this.#views.has(name);
+  }
+
+  /**
+   * Defer a block until after the command-line assignments (phase 4). Call it inside a view:
+   * `Scope.lazy(() => { if (config.dataset === 'cifar10') config.num_classes = 10; })`.
+   * @throws {AtoError} when called outside a view that is being applied
+   */
+  static lazy(block: () => void): void {
+    if (!lazyQueue) {
+      throw new AtoError('INVALID_ARGUMENT', 'Scope.lazy() was called outside a view', {
+        hint: 'call Scope.lazy(() => ...) inside a function registered with scope.observe',
+      });
+    }
+    lazyQueue.push({ source: `${currentView ?? '?'} (lazy block)`, block });
+  }
+
+  /**
+   * Resolve the config from command-line tokens (default: the `argv` option, else
+   * `process.argv.slice(2)`), without printing or exiting. Errors are thrown.
+   */
+  resolve(argv?: readonly string[]): Resolution<ADict & T> {
+    const tokens = parseArgv(argv ?? this.#argv ?? process.argv.slice(2));
+    const flags = tokens.filter((t) => t.kind === 'flag');
+    if (flags.length > 0) {
+      throw new AtoError('INVALID_ARGUMENT', `unknown option "${flags[0]!.raw}"`, {
+        location: { input: flags[0]!.raw },
+        hint: 'a scope takes view names and key=value assignments; use an argument parser integration for --flags',
+      });
+    }
+    return this.resolveTokens(
+      tokens.map((t) =>
+        t.kind === 'assign' || t.kind === 'delete' ? stripPrefix(t, this.name, this.#initial) : t,
+      ),
+    );
+  }
+
+  /**
+   * Resolve from already-parsed tokens (used by MultiScope and argument-parser integrations).
+   * @param extra `before`: applied right after the initial config; `after`: right after the
+   *   command-line assignments (each with its source label)
+   */
+  resolveTokens(
+    tokens: readonly CliToken[],
+    extra: { before?: [string, DictLike][]; after?: [string, DictLike][] } = {},
+  ): Resolution<ADict & T> {
+    const commandToken = tokens.find((t) => t.kind === 'command');
+    const command = commandToken?.kind === 'command' ? commandToken.command : undefined;
+    const named = tokens.filter((t): t is Extract<CliToken, { kind: 'view' }> => t.kind === 'view');
+    for (const token of named) this.#requireView(token.name, token.raw);
+
+    const recorder = new TraceRecorder();
+    const config = new ADict() as ADict & T;
+    const order: string[] = [];
+    const warnings: string[] = [];
+    const applied = new Set<string>();
+    const lazyViews: View[] = [];
+
+    const apply = (view: View, chain: string[]): void => {
+      if (applied.has(view.name)) return;
+      if (chain.includes(view.name)) {
+        throw new AtoError('INVALID_ARGUMENT', `chainWith cycle: ${[...chain, view.name].join(' → ')}`, {
+          location: { input: view.name },
+          hint: 'remove one of the chainWith links',
+        });
+      }
+      for (const prerequisite of view.chainWith) {
+        const next = this.#views.get(prerequisite);
+        if (!next) {
+          throw new AtoError(
+            'INVALID_ARGUMENT',
+            `unknown view "${prerequisite}" in chain ${[...chain, view.name, prerequisite].join(' → ')}`,
+            {
+              location: { input: view.name },
+              hint: `available views: ${rankAll(prerequisite, this.#views.keys()).join(', ')}`,
+            },
+          );
+        }
+        apply(next, [...chain, view.name]);
+      }
+      applied.add(view.name);
+      order.push(view.name);
+      recorder.step(config, view.name, () => this.#run(view, config));
+    };
+
+    const outer = { queue: lazyQueue, view: currentView };
+    lazyQueue = [];
+    try {
+      // 1. initial config, then default views
+      if (this.#initial) recorder.step(config, '(initial)', () => config.update(this.#initial!));
+      for (const [source, values] of extra.before ?? [])
+        recorder.step(config, source, () => config.update(values));
+      const byPriority = (a: View, b: View) => a.priority - b.priority;
+      for (const view of [...this.#views.values()]
+        .filter((v) => v.default)
+        .sort((a, b) => byPriority(a, b) || a.order - b.order)) {
+        if (view.lazy) lazyViews.push(view);
+        else apply(view, []);
+      }
+      // 2. named views
+      const chosen = named.map((t, i) => ({ view: this.#views.get(t.name)!, i }));
+      chosen.sort((a, b) => byPriority(a.view, b.view) || a.i - b.i);
+      for (const { view } of chosen) {
+        if (view.lazy) {
+          if (!lazyViews.includes(view)) lazyViews.push(view);
+        } else apply(view, []);
+      }
+      // 3. command-line assignments
+      order.push(CLI_MARK);
+      for (const token of tokens) {
+        if (token.kind === 'assign') {
+          this.#checkAssignment(config, token, warnings);
+          recorder.step(config, `(CLI) ${token.raw}`, () => assign(config, token));
+        } else if (token.kind === 'delete') {
+          if (!config.hasPath(token.path)) {
+            throw new AtoError('KEY_NOT_FOUND', `cannot delete "${token.path.join('.')}": no such key`, {
+              location: { input: token.raw },
+              hint: suggestionHint(token.path, config) ?? 'check the key with the "print" command',
+            });
+          }
+          recorder.step(config, `(CLI) ${token.raw}`, () => config.deletePath(token.path));
+        }
+      }
+      for (const [source, values] of extra.after ?? [])
+        recorder.step(config, source, () => config.update(values));
+      // 4. lazy blocks, then lazy views
+      for (let i = 0; i < lazyQueue.length; i++) {
+        const { source, block } = lazyQueue[i]!;
+        recorder.step(config, source, block);
+      }
+      lazyViews.sort((a, b) => byPriority(a, b) || a.order - b.order);
+      for (const view of lazyViews) apply(view, []);
+    } finally {
+      lazyQueue = outer.queue;
+      currentView = outer.view;
+    }
+    if (this.#schema) this.#validate(config, recorder);
+    config.resetAccessTracking();
+    const resolution: Resolution<ADict & T> = {
+      config,
+      trace: recorder.trace,
+      order,
+      command,
+      hasOtherTokens: tokens.some((t) => t.kind !== 'command'),
+      warnings,
+    };
+    return resolution;
+  }
+
+  /**
+   * Wrap a function so that its first call resolves the config (reading the command line) and every
+   * call receives the config first, then the caller's arguments. `manual`/`--help` and `print` print
+   * and exit 0; a bad command line prints the error and exits 2 before any user code runs.
+   */
+  exec<A extends unknown[], R>(fn: (config: ADict & T, ...args: A) => R): (...args: A) => R {
+    const wrapper = (...args: A): R => fn(this.#resolveForExec(), ...args);
+    Object.defineProperty(wrapper, WRAPPED, { value: fn });
+    Object.defineProperty(wrapper, 'name', { value: fn.name });
+    return wrapper;
+  }
+
+  /**
+   * The function behind an {@link Scope.exec} wrapper, callable without injecting the config
+   * (`scope.pause(train)(myConfig, ...args)`); any other function is returned as it is.
+   */
+  pause<F extends (...args: any[]) => any>(fn: F | ((...args: any[]) => any)): F {
+    return ((fn as unknown as Record<symbol, unknown>)[WRAPPED] ?? fn) as F;
+  }
+
+  /** The resolved config (after the first call of an exec-wrapped function), else `undefined`. */
+  get config(): (ADict & T) | undefined {
+    return this.#resolved?.config;
+  }
+
+  /** The last resolution (config, trace, order), else `undefined`. */
+  get resolution(): Resolution<ADict & T> | undefined {
+    return this.#resolved;
+  }
+
+  #resolveForExec(): ADict & T {
+    if (this.#resolved) return this.#resolved.config;
+    let resolution: Resolution<ADict & T>;
+    try {
+      resolution = this.resolve();
+    } catch (error) {
+      if (error instanceof AtoError) {
+        this.#io.stderr(`error: ${error.message}\n`);
+        return this.#io.exit(2);
+      }
+      throw error;
+    }
+    for (const warning of resolution.warnings) this.#io.stderr(`warning: ${warning}\n`);
+    if (resolution.command === 'manual') {
+      this.#io.stdout(renderManual([{ scope: this, resolution }], resolution.hasOtherTokens));
+      return this.#io.exit(0);
+    }
+    if (resolution.command === 'print') {
+      this.#io.stdout(resolution.config.toXyz());
+      return this.#io.exit(0);
+    }
+    this.#resolved = resolution;
+    return resolution.config;
+  }
+
+  #requireView(name: string, raw: string): void {
+    if (this.#views.has(name)) return;
+    const available = rankAll(name, this.#views.keys());
+    throw new AtoError('INVALID_ARGUMENT', `unknown view "${name}" in scope "${this.name}"`, {
+      location: { input: raw },
+      hint: available.length
+        ? `available views (closest first): ${available.join(', ')}`
+        : 'this scope has no views',
+    });
+  }
+
+  #run(view: View, config: ADict): void {
+    const previous = currentView;
+    currentView = view.name;
+    try {
+      if (view.preset) config.update(view.preset);
+      view.fn?.(config);
+    } finally {
+      currentView = previous;
+    }
+  }
+
+  #checkAssignment(config: ADict, token: Extract<CliToken, { kind: 'assign' }>, warnings: string[]): void {
+    if (config.hasPath(token.path) || token.plus) return;
+    const key = token.path.join('.');
+    const hint = suggestionHint(token.path, config);
+    if (this.strict) {
+      throw new AtoError('KEY_NOT_FOUND', `"${key}" is not a key of scope "${this.name}" (strict)`, {
+        location: { input: token.raw },
+        hint: hint ?? `write +${token.raw} to add a new key`,
+      });
+    }
+    if (hint) warnings.push(`"${key}" is a new key (${token.raw}); ${hint}`);
+  }
+
+  #validate(config: ADict, recorder: TraceRecorder): void {
+    const result = this.#schema!['~standard'].validate(config.toDict());
+    if (result instanceof Promise) {
+      throw new AtoError(
+        'INVALID_ARGUMENT',
+        'the scope schema validates asynchronously, which a config resolution cannot wait for',
+        {
+          hint: 'use a synchronous schema (no async refinements)',
+        },
+      );
+    }
+    if (result.issues) {
+      const lines = result.issues.map((issue) => {
+        const path = (issue.path ?? [])
+          .map((p) => String(typeof p === 'object' && p !== null && 'key' in p ? p.key : p))
+          .join('.');
+        const actual = path ? config.getPath(path) : config.toDict();
+        const sources = recorder.trace.get(path);
+        const source = sources?.[sources.length - 1]?.source;
+        return `"${path || '(root)'}": ${issue.message} (got ${formatCliValue(actual)}${source ? `, set by ${source}` : ''})`;
+      });
+      throw new AtoError(
+        'INVALID_ARGUMENT',
+        `the config does not match the schema of scope "${this.name}":\n  ${lines.join('\n  ')}`,
+        {
+          location: { input: `scope "${this.name}"` },
+          hint: 'fix the value on the command line or in the view that set it',
+        },
+      );
+    }
+    const output = result.value;
+    if (output && typeof output === 'object' && !isDeepStrictEqual(output, config.toDict())) {
+      recorder.step(config, '(schema)', () => config.update(output as DictLike));
+    }
+  }
+}
+
+function suggestionHint(path: readonly string[], config: ADict): string | undefined {
+  const parent = path.length > 1 ? config.getPath(path.slice(0, -1)) : config;
+  const siblings = ADict.isADict(parent) ? parent.keys() : [];
+  const last = path[path.length - 1]!;
+  const close = suggest(last, siblings);
+  if (close.length === 0) return undefined;
+  const prefix = path.slice(0, -1).join('.');
+  return `did you mean ${close.map((c) => `"${prefix ? `${prefix}.` : ''}${c}"`).join(' or ')}?`;
+}
+
+function assign(config: ADict, token: Extract<CliToken, { kind: 'assign' }>): void {
+  try {
+    config.setPath(token.path, token.value);
+  } catch (error) {
+    if (error instanceof AtoError && error.code === 'NOT_A_DICT') {
+      throw new AtoError('NOT_A_DICT', error.detail, {
+        location: { input: token.raw },
+        hint: error.hint ?? '',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** With one scope, `config.lr=0.1` means `lr=0.1` (unless the config has a top-level key `config`). */
+function stripPrefix(token: CliToken, scopeName: string, initial: DictLike | undefined): CliToken {
+  if (
+    (token.kind === 'assign' || token.kind === 'delete') &&
+    token.path.length > 1 &&
+    token.path[0] === scopeName
+  ) {
+    const hasKey =
+      initial !== undefined &&
+      (ADict.isADict(initial)
+        ? initial.has(scopeName)
+        : initial instanceof Map
+          ? initial.has(scopeName)
+          : Object.hasOwn(initial, scopeName));
+    if (!hasKey) return { ...token, path: token.path.slice(1) };
+  }
+  return token;
+}
+
+/** Records, step by step, which leaves each step changed. */
+class TraceRecorder {
+  readonly trace = new Map<string, TraceEntry[]>();
+  #snapshot = new Map<string, unknown>();
+
+  step(config: ADict, source: string, run: () => void): void {
+    run();
+    const next = flatten(config);
+    for (const [path, value] of next) {
+      const before = this.#snapshot.get(path);
+      if (!this.#snapshot.has(path) || !sameLeaf(before, value)) this.#push(path, { source, value });
+    }
+    for (const path of this.#snapshot.keys()) {
+      if (!next.has(path)) this.#push(path, { source, value: undefined, deleted: true });
+    }
+    this.#snapshot = next;
+  }
+
+  #push(path: string, entry: TraceEntry): void {
+    const list = this.trace.get(path);
+    if (list) list.push(entry);
+    else this.trace.set(path, [entry]);
+  }
+}
+
+function sameLeaf(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return isDeepStrictEqual(a, b);
+}
+
+/** Leaves by dotted path; arrays copied (as plain data) so in-place changes are seen. */
+function flatten(config: ADict): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const walk = (node: ADict, prefix: string): void => {
+    for (const [key, value] of node.entries()) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      if (ADict.isADict(value) && value.keys().length > 0) walk(value, path);
+      else out.set(path, ADict.isADict(value) ? {} : Array.isArray(value) ? plainCopy(value) : value);
+    }
+  };
+  walk(config, '');
+  return out;
+}
+
+function plainCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainCopy);
+  if (ADict.isADict(value)) return value.toDict();
+  return value;
+}
+
+/** One scope's part of a manual. */
+export interface ManualSection {
+  scope: Scope<any>;
+  resolution: Resolution<ADict>;
+  /** Prefix for manual keys (the scope name in a MultiScope). */
+  prefix?: string;
+}
+
+const RULE = '-'.repeat(50);
+
+/**
+ * Render the manual: per scope, between dashed lines, the applying order and the user manuals; with
+ * `withValues`, also every key's final value and the chain of sources that set it, newest first.
+ */
+export function renderManual(sections: readonly ManualSection[], withValues: boolean): string {
+  const out: string[] = [];
+  for (const { scope, resolution, prefix } of sections) {
+    out.push(
+      RULE,
+      `[Scope "${scope.name}"]`,
+      '(The Applying Order of Views)',
+      resolution.order.join(' → '),
+      '',
+      '(User Manuals)',
+    );
+    if (scope.manualEntries.size === 0) out.push('(none)');
+    for (const [key, text] of scope.manualEntries) out.push(`${prefix ? `${prefix}.` : ''}${key}: ${text}`);
+    if (withValues) {
+      out.push('', '(Values and Where They Came From)');
+      const width = Math.max(
+        0,
+        ...[...resolution.trace.keys()].map((k) => k.length + (prefix ? prefix.length + 1 : 0)),
+      );
+      for (const [key, entries] of resolution.trace) {
+        const last = entries[entries.length - 1]!;
+        if (last.deleted) continue;
+        const chain = [...entries]
+          .reverse()
+          .map((e) =>
+            e.source.startsWith('(CLI)')
+              ? e.source
+              : e.deleted
+                ? `${e.source} (deleted)`
+                : `${e.source} ${formatCliValue(e.value)}`,
+          );
+        const label = `${prefix ? `${prefix}.` : ''}${key}:`;
+        out.push(`${label.padEnd(width + 1)} ${formatCliValue(last.value)}  ← ${chain.join('  ← ')}`);
+      }
+    }
+    out.push(RULE);
+  }
+  return `${out.join('\n')}\n`;
+}
