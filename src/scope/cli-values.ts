@@ -157,8 +157,9 @@ class ValueParser {
       }
       const keyStart = this.pos;
       const ch = this.text[this.pos];
-      const key = ch === '"' || ch === "'" ? this.quoted(ch) : String(this.bareKey());
-      if (key === '') this.fail('expected a key', 'write objects as {key: value}', keyStart);
+      const isQuoted = ch === '"' || ch === "'";
+      const key = isQuoted ? this.quoted(ch) : this.bareKey();
+      if (key === '' && !isQuoted) this.fail('expected a key', 'write objects as {key: value}', keyStart);
       this.skipSpace();
       if (this.text[this.pos] !== ':')
         this.fail('expected ":" after the key', 'write objects as {key: value}');
