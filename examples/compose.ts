@@ -16,5 +16,7 @@ const config = ADict.composeHierarchy({
 });
 console.log(config.toXyz());
 for (const [key, sources] of getProvenance(config) ?? []) {
-  console.log(`${key.padEnd(18)} ${sources.map((s) => `${JSON.stringify(s.value)} (${s.source.replace(`${import.meta.dirname}/`, '')})`).join(' <- ')}`);
+  console.log(
+    `${key.padEnd(18)} ${sources.map((s) => `${JSON.stringify(s.value)} (${s.source.replace(`${import.meta.dirname}/`, '')})`).join(' <- ')}`,
+  );
 }

@@ -14,6 +14,15 @@ export type { ToXyzOptions } from './config/xyz.js';
 export { parseXyz, parseXyzScalar, toXyz } from './config/xyz.js';
 export type { AtoErrorCode, AtoErrorLocation, AtoErrorOptions } from './errors.js';
 export { AtoError, formatLocation } from './errors.js';
+export type {
+  AdapterOptions,
+  ArgumentParserAdapter,
+  CommanderLike,
+  CommanderOptionLike,
+  ParseArgsOptionLike,
+  ParsedArguments,
+} from './scope/arg-parsers.js';
+export { fromCommander, fromParseArgs, optionKey } from './scope/arg-parsers.js';
 export type { CliToken } from './scope/cli-args.js';
 export { joinArgv, parseArgv } from './scope/cli-args.js';
 export { formatCliValue, parseCliValue } from './scope/cli-values.js';

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,13 +8,31 @@ const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
 
 /** Run an example in a real child process (importing the built package, as users do). */
 function run(name: string, args: string[] = []): string {
-  return execFileSync(tsx, [join(examples, name), ...args], { encoding: 'utf8', timeout: 60_000 });
+  const runner = name.endsWith('.js') ? process.execPath : tsx;
+  return execFileSync(runner, [join(examples, name), ...args], { encoding: 'utf8', timeout: 60_000 });
+}
+
+/** Run an example expected to fail: its exit code and stderr. */
+function fail(name: string, args: string[]): { status: number; stderr: string } {
+  const result = spawnSync(tsx, [join(examples, name), ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status ?? -1, stderr: result.stderr };
 }
 
 describe('examples run as documented', () => {
   it('every example is covered by this file', () => {
-    const covered = ['demo.ts', 'compose.ts'];
-    expect(readdirSync(examples).filter((f) => f.endsWith('.ts')).sort()).toEqual(covered.sort());
+    const covered = [
+      'demo.ts',
+      'compose.ts',
+      'quickstart.js',
+      'chaining.ts',
+      'multi-scope.ts',
+      'commander.ts',
+    ];
+    expect(
+      readdirSync(examples)
+        .filter((f) => /\.(ts|js)$/.test(f))
+        .sort(),
+    ).toEqual(covered.sort());
   });
 
   it('demo.ts: round trips are identical, the hash sees types not values', () => {
@@ -24,12 +42,63 @@ describe('examples run as documented', () => {
     expect(out).toContain('cannot set "optim.lr": the config is frozen');
     expect(out.match(/identical/g)).toHaveLength(5);
     expect(out).not.toContain('DIFFERENT');
-    expect(out).toContain('minimal config (only what was read):\n\nmodel:\n  backbone: resnet50\nepochs: 10\noptim:\n  lr: 0.01\n');
+    expect(out).toContain(
+      'minimal config (only what was read):\n\nmodel:\n  backbone: resnet50\nepochs: 10\noptim:\n  lr: 0.01\n',
+    );
   });
 
   it('compose.ts: selects a group option and explains where each value came from', () => {
     const out = run('compose.ts', ['model=vit']);
     expect(out).toContain('backbone: vit_b_16');
-    expect(out).toContain('data.batch_size    128 (configs/hydra/data/cifar10.json) <- 256 (override: data.batch_size=256)');
+    expect(out).toContain(
+      'data.batch_size    128 (configs/hydra/data/cifar10.json) <- 256 (override: data.batch_size=256)',
+    );
+  });
+
+  it('quickstart.js: priorities, the command line, lazy views, manual and print under plain node', () => {
+    expect(run('quickstart.js')).toBe(
+      'training resnet50 on imagenet (1000 classes)\nlr=0.001 batch_size=32 epochs=3\n',
+    );
+    expect(run('quickstart.js', ['lr=0.5', 'high_lr', 'small', 'dataset=cifar10'])).toBe(
+      'training resnet18 on cifar10 (10 classes)\nlr=0.5 batch_size=128 epochs=3\n',
+    );
+    const manual = run('quickstart.js', ['high_lr', 'lr=0.5', 'manual']);
+    expect(manual).toContain('defaults → high_lr → (CLI Inputs) → derived');
+    expect(manual).toContain('lr:             0.5  ← (CLI) lr=0.5  ← high_lr 0.01  ← defaults 0.001');
+    expect(manual).toContain('model.backbone: Backbone network');
+    expect(run('quickstart.js', ['print'])).toContain('model:\n  backbone: resnet50\n  depth: 50\n');
+  });
+
+  it('chaining.ts: prerequisites once, in order; lazy blocks see command-line values', () => {
+    expect(run('chaining.ts', ['multi_node', 'nodes=8'])).toBe(
+      'setup: defaults -> base_setup -> gpu_setup -> multi_node\nworld_size=64 global_batch=4096\n',
+    );
+    expect(run('chaining.ts', ['gpu_setup'])).toBe(
+      'setup: defaults -> base_setup -> gpu_setup\nworld_size=8 global_batch=512\n',
+    );
+  });
+
+  it('multi-scope.ts: scopes keep their keys apart', () => {
+    expect(run('multi-scope.ts', ['model.large', 'data.lr=0.2', 'data.dataset=cifar10'])).toBe(
+      'model: resnet152 lr=0.001\ndata: cifar10 lr=0.2\n',
+    );
+    const manual = run('multi-scope.ts', ['manual']);
+    expect(manual).toContain('model.lr: Optimizer learning rate');
+    expect(manual).toContain('data.lr: Augmentation strength');
+  });
+
+  it('commander.ts: options around the scope phases, help then manual, errors exit non-zero', () => {
+    expect(run('commander.ts', ['--epochs', '5', 'high_lr', 'batch_size=64'])).toBe(
+      'baseline: epochs=5 lr=0.01 batch_size=64\n',
+    );
+    expect(run('commander.ts', ['epochs=3'])).toBe('baseline: epochs=3 lr=0.001 batch_size=32\n');
+    const help = run('commander.ts', ['--help']);
+    expect(help).toMatch(/^Usage: train \[options\][\s\S]*\[Scope "config"\]/);
+    const bad = fail('commander.ts', ['--nope']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe("error: --nope: unknown option '--nope'\n  fix: see --help for the options\n");
+    const unbalanced = fail('commander.ts', ['layers=[1,', '2']);
+    expect(unbalanced.status).toBe(2);
+    expect(unbalanced.stderr).toContain('  layers=[1, 2\n         ^');
   });
 });

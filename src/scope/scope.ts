@@ -18,6 +18,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ADict, type DictLike } from '../config/adict.js';
 import { AtoError } from '../errors.js';
 import { rankAll, suggest } from './_similar.js';
+import type { ArgumentParserAdapter } from './arg-parsers.js';
 import { type CliToken, parseArgv } from './cli-args.js';
 import { formatCliValue } from './cli-values.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
@@ -69,6 +70,12 @@ export interface ScopeOptions {
   argv?: readonly string[];
   /** Output and exit. */
   io?: Partial<ScopeIO>;
+  /**
+   * An argument parser beside the scope (`fromCommander(program)`, `fromParseArgs(options)`): its
+   * defaults apply before the default views, the options given after the command-line assignments,
+   * and its remaining positionals go through the scope grammar.
+   */
+  parser?: ArgumentParserAdapter;
 }
 
 /** One step that set (or deleted) a key. */
@@ -147,9 +154,11 @@ export class Scope<T extends object = Record<string, any>> {
   readonly #schema: StandardSchemaV1 | undefined;
   readonly #argv: readonly string[] | undefined;
   readonly #io: ScopeIO;
+  readonly #parser: ArgumentParserAdapter | undefined;
   #resolved: Resolution<ADict & T> | undefined;
 
   constructor(options: ScopeOptions = {}) {
+    this.#parser = options.parser;
     this.name = options.name ?? 'config';
     this.strict = options.strict ?? false;
     this.#initial = options.config;
@@ -257,19 +266,37 @@ export class Scope<T extends object = Record<string, any>> {
    * `process.argv.slice(2)`), without printing or exiting. Errors are thrown.
    */
   resolve(argv?: readonly string[]): Resolution<ADict & T> {
-    const tokens = parseArgv(argv ?? this.#argv ?? process.argv.slice(2));
+    let items = argv ?? this.#argv ?? process.argv.slice(2);
+    const extra: { before?: [string, DictLike][]; after?: [string, DictLike][] } = {};
+    const parserWarnings: string[] = [];
+    const helpTokens: CliToken[] = [];
+    if (this.#parser) {
+      // the scope owns manual/--help; the parser sees everything else
+      helpTokens.push(
+        ...items.filter(isHelp).map((raw) => ({ kind: 'command' as const, command: 'manual' as const, raw })),
+      );
+      const parsed = this.#parser.parse(items.filter((item) => !isHelp(item)));
+      items = parsed.positionals;
+      extra.before = [['(parser defaults)', fromDotted(parsed.defaults)]];
+      extra.after = [['(parser options)', fromDotted(parsed.given)]];
+      parserWarnings.push(...parsed.warnings);
+    }
+    const tokens = [...parseArgv(items), ...helpTokens];
     const flags = tokens.filter((t) => t.kind === 'flag');
     if (flags.length > 0) {
       throw new AtoError('INVALID_ARGUMENT', `unknown option "${flags[0]!.raw}"`, {
         location: { input: flags[0]!.raw },
-        hint: 'a scope takes view names and key=value assignments; use an argument parser integration for --flags',
+        hint: 'a scope takes view names and key=value assignments; declare --flags in an argument parser (ScopeOptions.parser)',
       });
     }
-    return this.resolveTokens(
+    const resolution = this.resolveTokens(
       tokens.map((t) =>
         t.kind === 'assign' || t.kind === 'delete' ? stripPrefix(t, this.name, this.#initial) : t,
       ),
+      extra,
     );
+    resolution.warnings.unshift(...parserWarnings);
+    return resolution;
   }
 
   /**
@@ -397,11 +424,22 @@ export class Scope<T extends object = Record<string, any>> {
   }
 
   /**
-   * The function behind an {@link Scope.exec} wrapper, callable without injecting the config
-   * (`scope.pause(train)(myConfig, ...args)`); any other function is returned as it is.
+   * The function behind an {@link Scope.exec} wrapper, to call without injecting the config
+   * (`scope.pause(train)(myConfig, ...args)`: no command line is read, nothing is resolved).
+   * @throws {AtoError} `INVALID_ARGUMENT` when `fn` was not made by `exec`
    */
-  pause<F extends (...args: any[]) => any>(fn: F | ((...args: any[]) => any)): F {
-    return ((fn as unknown as Record<symbol, unknown>)[WRAPPED] ?? fn) as F;
+  pause<A extends unknown[], R>(fn: (...args: A) => R): (config: ADict & T, ...args: A) => R {
+    const inner = (fn as unknown as Record<symbol, unknown>)[WRAPPED];
+    if (typeof inner !== 'function') {
+      throw new AtoError(
+        'INVALID_ARGUMENT',
+        `pause() needs a function returned by exec(); "${fn.name || 'anonymous'}" is not one`,
+        {
+          hint: 'call the function directly: it is not wrapped',
+        },
+      );
+    }
+    return inner as (config: ADict & T, ...args: A) => R;
   }
 
   /** The resolved config (after the first call of an exec-wrapped function), else `undefined`. */
@@ -428,6 +466,7 @@ export class Scope<T extends object = Record<string, any>> {
     }
     for (const warning of resolution.warnings) this.#io.stderr(`warning: ${warning}\n`);
     if (resolution.command === 'manual') {
+      if (this.#parser) this.#io.stdout(`${this.#parser.help().trimEnd()}\n\n`);
       this.#io.stdout(renderManual([{ scope: this, resolution }], resolution.hasOtherTokens));
       return this.#io.exit(0);
     }
@@ -509,6 +548,17 @@ export class Scope<T extends object = Record<string, any>> {
       recorder.step(config, '(schema)', () => config.update(output as DictLike));
     }
   }
+}
+
+function isHelp(item: string): boolean {
+  return item === 'manual' || item === '--help' || item === '-h';
+}
+
+/** A dict from dotted keys (`{ 'optim.lr': 0.1 }` → `{ optim: { lr: 0.1 } }`). */
+function fromDotted(values: Record<string, unknown>): ADict {
+  const dict = new ADict();
+  for (const [key, value] of Object.entries(values)) dict.setPath(key, value);
+  return dict;
 }
 
 function suggestionHint(path: readonly string[], config: ADict): string | undefined {
