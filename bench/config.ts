@@ -12,7 +12,16 @@ export function makeThousandLeafConfig(): Record<string, unknown> {
       const group: Record<string, unknown> = {};
       for (let l = 0; l < 10; l++) {
         const kind = l % 5;
-        group[`leaf_${l}`] = kind === 0 ? l * 0.001 : kind === 1 ? `value-${s}-${g}-${l}` : kind === 2 ? l % 2 === 0 : kind === 3 ? [l, l + 1] : null;
+        group[`leaf_${l}`] =
+          kind === 0
+            ? l * 0.001
+            : kind === 1
+              ? `value-${s}-${g}-${l}`
+              : kind === 2
+                ? l % 2 === 0
+                : kind === 3
+                  ? [l, l + 1]
+                  : null;
       }
       section[`group_${g}`] = group;
     }

@@ -3,12 +3,22 @@
  * Paste the printed tables into bench/RESULTS.md with the date and machine.
  */
 import { runConfigBench } from './config.js';
+import { runFingerprintBench } from './fingerprint.js';
 import { printTable } from './harness.js';
+import { runMmconfigBench } from './mmconfig.js';
+import { runScopeBench } from './scope.js';
 
-const suites: [string, () => Promise<import('./harness.js').Figure[]>][] = [['Config (ADict)', runConfigBench]];
+const suites: [string, () => Promise<import('./harness.js').Figure[]>][] = [
+  ['Config (ADict)', runConfigBench],
+  ['OpenMMLab configs', runMmconfigBench],
+  ['Scope', runScopeBench],
+  ['Fingerprints', runFingerprintBench],
+];
 
 const only = process.argv[2];
-console.log(`ato benchmarks: node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}`);
+console.log(
+  `ato benchmarks: node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}`,
+);
 for (const [title, run] of suites) {
   if (only && !title.toLowerCase().includes(only.toLowerCase())) continue;
   printTable(title, await run());

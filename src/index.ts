@@ -15,6 +15,23 @@ export { parseXyz, parseXyzScalar, toXyz } from './config/xyz.js';
 export type { AtoErrorCode, AtoErrorLocation, AtoErrorOptions } from './errors.js';
 export { AtoError, formatLocation } from './errors.js';
 export type {
+  CanonicalizeOptions,
+  EnvironmentFingerprint,
+  EnvironmentFingerprintOptions,
+  FunctionFingerprintOptions,
+  LockfileFingerprint,
+  ValueFingerprintOptions,
+} from './fingerprint/index.js';
+export {
+  canonicalizeSource,
+  clearFingerprintCache,
+  defaultTraceId,
+  fingerprintEnvironment,
+  fingerprintFunction,
+  fingerprintSource,
+  fingerprintValue,
+} from './fingerprint/index.js';
+export type {
   AdapterOptions,
   ArgumentParserAdapter,
   CommanderLike,

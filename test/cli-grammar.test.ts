@@ -89,7 +89,7 @@ describe('value grammar', () => {
       fc.property(value, (v) => {
         expect(parseCliValue(formatCliValue(v))).toStrictEqual(v);
       }),
-      { numRuns: 500 },
+      { numRuns: 3000 },
     );
   });
 });

@@ -10,7 +10,6 @@ import { type ConfigFormat, readConfigFile, readJsonlFile, writeConfigFile } fro
 import { structuralHash } from './structural-hash.js';
 import { toXyz } from './xyz.js';
 
-const STATE = Symbol('ato.adict');
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 interface State {
@@ -73,8 +72,11 @@ const NEVER_AUTO = new Set([
   'length',
 ]);
 
+/** State of every ADict, by proxy and by target: a WeakMap lookup never goes through the proxy traps. */
+const states = new WeakMap<object, State>();
+
 function stateOf(dict: ADict): State {
-  return (dict as unknown as { [STATE]: State })[STATE];
+  return states.get(dict)!;
 }
 
 function frozenError(state: State, key: string, action: string): AtoError {
@@ -119,15 +121,15 @@ export class ADict {
       accessed: new Set(),
       path: '',
     };
-    Object.defineProperty(this, STATE, {
-      value: state,
-      enumerable: false,
-      writable: false,
-      configurable: true,
-    });
     const proxy = new Proxy(this, HANDLER) as this;
+    states.set(this, state);
+    states.set(proxy, state);
     if (init) {
-      for (const [key, value] of entriesOf(init)) storeValue(state, key, copyValue(value, state.auto));
+      for (const [key, value] of entriesOf(init)) {
+        const copy = copyValue(value, state.auto);
+        if (ADict.isADict(copy)) relabel(copy, key);
+        state.data.set(key, copy);
+      }
     }
     // biome-ignore lint/correctness/noConstructorReturn: dot access to keys needs the instance behind a Proxy
     return proxy;
@@ -154,7 +156,7 @@ export class ADict {
 
   /** True when `value` is an ADict. */
   static isADict(value: unknown): value is ADict {
-    return value !== null && typeof value === 'object' && STATE in value;
+    return value !== null && typeof value === 'object' && states.has(value);
   }
 
   /**
@@ -218,6 +220,7 @@ export class ADict {
   delete(key: string): boolean {
     const state = stateOf(this);
     if (state.frozen) throw frozenError(state, key, 'delete');
+    writeObserver?.(state.path, key);
     return state.data.delete(key);
   }
 
@@ -395,10 +398,12 @@ export class ADict {
         const entries = [...state.data].filter(([k]) => k !== newKey || k === oldKey);
         state.data.clear();
         for (const [k, v] of entries) state.data.set(k === oldKey ? newKey : k, v);
+        writeObserver?.(state.path, undefined);
       } else {
         const value = state.data.get(fromKeys[fromKeys.length - 1]!);
         this.setPath(toKeys, value);
         state.data.delete(fromKeys[fromKeys.length - 1]!);
+        writeObserver?.(state.path, fromKeys[fromKeys.length - 1]!);
       }
     }
     return this;
@@ -538,6 +543,7 @@ const HANDLER: ProxyHandler<ADict> = {
     const state = stateOf(target);
     if (state.frozen) throw frozenError(state, prop, 'delete');
     state.data.delete(prop);
+    writeObserver?.(state.path, prop);
     return true;
   },
   has(target, prop) {
@@ -575,7 +581,25 @@ function isDictLike(value: unknown): value is DictLike {
 }
 
 /** Store a converted value, labelling nested dicts with their path for error messages. */
+/** Receives the path label of the dict written to (`''` for a root or detached dict) and the key (`undefined`: many keys). */
+type WriteObserver = (dictPath: string, key: string | undefined) => void;
+let writeObserver: WriteObserver | undefined;
+
+/**
+ * Internal (not re-exported from the package): report every key set or deleted in any ADict until
+ * the returned function is called. Dicts inside lists report `''` as their path. Used by Scope to
+ * trace which step set which value without walking the whole config after every step.
+ */
+export function observeWrites(observer: WriteObserver): () => void {
+  const previous = writeObserver;
+  writeObserver = observer;
+  return () => {
+    writeObserver = previous;
+  };
+}
+
 function storeValue(state: State, key: string, value: unknown): void {
+  writeObserver?.(state.path, key);
   if (ADict.isADict(value)) relabel(value, state.path ? `${state.path}.${key}` : key);
   state.data.set(key, value);
 }

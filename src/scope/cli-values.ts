@@ -267,9 +267,8 @@ export function formatCliValue(value: unknown): string {
 
 function formatInner(value: unknown): string {
   if (typeof value === 'string') {
-    return needsQuoting(value) || /[,:\]})\s]/.test(value) || value !== value.trim()
-      ? JSON.stringify(value)
-      : value;
+    // inside brackets a bare word ends at , : and closing brackets, and may not hold openers or quotes
+    return needsQuoting(value) || /[,:[\](){}%"'\s]/.test(value) ? JSON.stringify(value) : value;
   }
   return formatCliValue(value);
 }

@@ -15,7 +15,7 @@
  * @module
  */
 import { isDeepStrictEqual } from 'node:util';
-import { ADict, type DictLike } from '../config/adict.js';
+import { ADict, type DictLike, observeWrites } from '../config/adict.js';
 import { AtoError } from '../errors.js';
 import { rankAll, suggest } from './_similar.js';
 import type { ArgumentParserAdapter } from './arg-parsers.js';
@@ -605,22 +605,78 @@ function stripPrefix(token: CliToken, scopeName: string, initial: DictLike | und
   return token;
 }
 
-/** Records, step by step, which leaves each step changed. */
+const MISSING = Symbol('missing');
+
+/**
+ * Records, step by step, which leaves each step changed. ADict reports the keys a step wrote, so
+ * only those subtrees are read again; list leaves are compared after every step, since lists can
+ * change in place.
+ */
 class TraceRecorder {
   readonly trace = new Map<string, TraceEntry[]>();
-  #snapshot = new Map<string, unknown>();
+  /** Leaf path → value (lists as plain copies). */
+  readonly #snapshot = new Map<string, unknown>();
+  /** Paths of the non-empty dicts in the snapshot. */
+  readonly #dicts = new Set<string>();
+  /** Paths of the list leaves in the snapshot. */
+  readonly #lists = new Set<string>();
 
   step(config: ADict, source: string, run: () => void): void {
-    run();
-    const next = flatten(config);
+    const written = new Set<string>();
+    const stop = observeWrites((dictPath, key) =>
+      written.add(key === undefined ? dictPath : dictPath ? `${dictPath}.${key}` : key),
+    );
+    try {
+      run();
+    } finally {
+      stop();
+    }
+    const sorted = [...written].sort();
+    const roots = sorted.filter(
+      (p, i) => i === 0 || !sorted.slice(0, i).some((q) => q === '' || p.startsWith(`${q}.`)),
+    );
+    for (const prefix of roots) this.#refresh(config, prefix, source);
+    for (const path of this.#lists) {
+      if (roots.some((r) => r === '' || path === r || path.startsWith(`${r}.`))) continue;
+      const now = readPath(config, path);
+      if (Array.isArray(now) && !sameLeaf(this.#snapshot.get(path), now))
+        this.#set(path, plainCopy(now), source);
+    }
+  }
+
+  /** Read the subtree at `prefix` again and record what differs from the snapshot. */
+  #refresh(config: ADict, prefix: string, source: string): void {
+    const node = prefix ? readPath(config, prefix) : config;
+    const next = new Map<string, unknown>();
+    const dicts = new Set<string>();
+    if (ADict.isADict(node)) flattenInto(node, prefix, next, dicts);
+    else if (node !== MISSING) next.set(prefix, Array.isArray(node) ? plainCopy(node) : node);
+    const under = (path: string) => prefix === '' || path === prefix || path.startsWith(`${prefix}.`);
+    if (prefix === '' || this.#dicts.has(prefix)) {
+      for (const path of [...this.#snapshot.keys()])
+        if (under(path) && !next.has(path)) this.#remove(path, source);
+      for (const path of [...this.#dicts]) if (under(path)) this.#dicts.delete(path);
+    } else if (this.#snapshot.has(prefix) && !next.has(prefix)) {
+      this.#remove(prefix, source);
+    }
+    for (const path of dicts) this.#dicts.add(path);
     for (const [path, value] of next) {
-      const before = this.#snapshot.get(path);
-      if (!this.#snapshot.has(path) || !sameLeaf(before, value)) this.#push(path, { source, value });
+      if (!this.#snapshot.has(path) || !sameLeaf(this.#snapshot.get(path), value))
+        this.#set(path, value, source);
     }
-    for (const path of this.#snapshot.keys()) {
-      if (!next.has(path)) this.#push(path, { source, value: undefined, deleted: true });
-    }
-    this.#snapshot = next;
+  }
+
+  #set(path: string, value: unknown, source: string): void {
+    this.#snapshot.set(path, value);
+    if (Array.isArray(value)) this.#lists.add(path);
+    else this.#lists.delete(path);
+    this.#push(path, { source, value });
+  }
+
+  #remove(path: string, source: string): void {
+    this.#snapshot.delete(path);
+    this.#lists.delete(path);
+    this.#push(path, { source, value: undefined, deleted: true });
   }
 
   #push(path: string, entry: TraceEntry): void {
@@ -630,24 +686,47 @@ class TraceRecorder {
   }
 }
 
+/** The value at a dotted path, or MISSING. */
+function readPath(config: ADict, path: string): unknown {
+  let node: unknown = config;
+  for (const key of path.split('.')) {
+    if (!ADict.isADict(node) || !node.has(key)) return MISSING;
+    node = node.get(key);
+  }
+  return node;
+}
+
 function sameLeaf(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameLeaf(a[i], b[i])) return false;
+    return true;
+  }
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   return isDeepStrictEqual(a, b);
 }
 
-/** Leaves by dotted path; arrays copied (as plain data) so in-place changes are seen. */
-function flatten(config: ADict): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  const walk = (node: ADict, prefix: string): void => {
-    for (const [key, value] of node.entries()) {
-      const path = prefix ? `${prefix}.${key}` : key;
-      if (ADict.isADict(value) && value.keys().length > 0) walk(value, path);
-      else out.set(path, ADict.isADict(value) ? {} : Array.isArray(value) ? plainCopy(value) : value);
-    }
-  };
-  walk(config, '');
-  return out;
+/**
+ * Leaves of `node` by dotted path (under `prefix`), lists copied as plain data so in-place changes
+ * are seen; the paths of non-empty dicts go to `dicts`.
+ */
+function flattenInto(node: ADict, prefix: string, out: Map<string, unknown>, dicts: Set<string>): void {
+  if (prefix && isEmpty(node)) {
+    out.set(prefix, {});
+    return;
+  }
+  if (prefix) dicts.add(prefix);
+  for (const [key, value] of node) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (ADict.isADict(value)) flattenInto(value, path, out, dicts);
+    else out.set(path, Array.isArray(value) ? plainCopy(value) : value);
+  }
+}
+
+function isEmpty(dict: ADict): boolean {
+  for (const _ of dict) return false;
+  return true;
 }
 
 function plainCopy(value: unknown): unknown {

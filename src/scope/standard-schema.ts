@@ -10,7 +10,6 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly '~standard': StandardSchemaV1.Props<Input, Output>;
 }
 
-// biome-ignore lint/style/noNamespace: mirrors the published Standard Schema type layout
 export declare namespace StandardSchemaV1 {
   /** The properties of a Standard Schema. */
   export interface Props<Input = unknown, Output = Input> {
