@@ -46,12 +46,15 @@ export { formatCliValue, parseCliValue } from './scope/cli-values.js';
 export type { MultiConfig, MultiScopeOptions } from './scope/multi-scope.js';
 export { MultiScope } from './scope/multi-scope.js';
 export type {
+  Fingerprint,
   ManualSection,
   ObserveOptions,
   Resolution,
+  RuntimeTraceOptions,
   ScopeIO,
   ScopeOptions,
   TraceEntry,
+  TraceOptions,
   ViewFunction,
 } from './scope/scope.js';
 export { renderManual, Scope } from './scope/scope.js';

@@ -17,6 +17,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ADict, type DictLike, observeWrites } from '../config/adict.js';
 import { AtoError } from '../errors.js';
+import { fingerprintValue, type ValueFingerprintOptions } from '../fingerprint/runtime.js';
+import { fingerprintFunction } from '../fingerprint/static.js';
 import { rankAll, suggest } from './_similar.js';
 import type { ArgumentParserAdapter } from './arg-parsers.js';
 import { type CliToken, parseArgv } from './cli-args.js';
@@ -104,6 +106,31 @@ export interface Resolution<C = ADict> {
   warnings: string[];
 }
 
+/** A recorded fingerprint: of a function's logic (`static`) or of what it returned (`runtime`). */
+export interface Fingerprint {
+  type: 'static' | 'runtime';
+  /** SHA-256, lowercase hex. */
+  hash: string;
+}
+
+/** Options of {@link Scope.trace}. */
+export interface TraceOptions {
+  /** Name of the trace. @default the function's name */
+  traceId?: string;
+  /** Helper functions whose logic is folded into this fingerprint. */
+  deps?: readonly Function[];
+}
+
+/** Options of {@link Scope.runtimeTrace}. */
+export interface RuntimeTraceOptions<R> extends ValueFingerprintOptions {
+  /** Name of the trace. @default the function's name */
+  traceId?: string;
+  /** Pick what to fingerprint from the result (`(preds) => preds.slice(0, 100)`). @default the result */
+  inspectFn?: (result: R) => unknown;
+  /** Called before every call, e.g. to seed random generators. */
+  initFn?: () => void;
+}
+
 interface View {
   name: string;
   fn: ((config: ADict) => void) | undefined;
@@ -155,6 +182,8 @@ export class Scope<T extends object = Record<string, any>> {
   readonly #argv: readonly string[] | undefined;
   readonly #io: ScopeIO;
   readonly #parser: ArgumentParserAdapter | undefined;
+  readonly #fingerprints = new Map<string, Fingerprint>();
+  readonly #fingerprintListeners = new Set<(traceId: string, fingerprint: Fingerprint) => void>();
   #resolved: Resolution<ADict & T> | undefined;
 
   constructor(options: ScopeOptions = {}) {
@@ -440,6 +469,91 @@ export class Scope<T extends object = Record<string, any>> {
       );
     }
     return inner as (config: ADict & T, ...args: A) => R;
+  }
+
+  /**
+   * Record the static fingerprint of `fn`'s logic (computed once, now) and return `fn` unchanged.
+   * Comments, formatting and names of locals do not change it; a change of logic does.
+   * @example
+   * ```ts
+   * const trainStep = scope.trace(function trainStep(model, batch) { ... }, { traceId: 'train_step' });
+   * ```
+   * @throws {AtoError} for an anonymous function without `traceId`, a native or bound function, or
+   *   a trace id already used by a different function
+   */
+  trace<F extends Function>(fn: F, options: TraceOptions = {}): F {
+    const traceId = this.#traceId(fn, options.traceId);
+    const hash = fingerprintFunction(fn, options.deps ? { deps: [...options.deps] } : {});
+    const existing = this.#fingerprints.get(traceId);
+    if (existing && (existing.type !== 'static' || existing.hash !== hash)) {
+      throw new AtoError(
+        'INVALID_ARGUMENT',
+        `trace id "${traceId}" is already used by another ${existing.type} trace`,
+        {
+          location: { input: traceId },
+          hint: 'give each traced function its own traceId',
+        },
+      );
+    }
+    this.#record(traceId, { type: 'static', hash });
+    return fn;
+  }
+
+  /**
+   * Wrap `fn` so that every call runs `initFn` (if given), calls `fn`, records the runtime fingerprint
+   * of `inspectFn(result)` (or of the result; for a Promise, of what it resolves to) and returns the
+   * result unchanged. The latest call's fingerprint is kept; listeners see every one.
+   */
+  runtimeTrace<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    options: RuntimeTraceOptions<Awaited<R>> = {},
+  ): (...args: A) => R {
+    const traceId = this.#traceId(fn, options.traceId);
+    const precision = options.precision === undefined ? {} : { precision: options.precision };
+    const record = (result: Awaited<R>): void => {
+      const inspected = options.inspectFn ? options.inspectFn(result) : result;
+      this.#record(traceId, { type: 'runtime', hash: fingerprintValue(inspected, precision) });
+    };
+    const wrapper = (...args: A): R => {
+      options.initFn?.();
+      const result = fn(...args);
+      if (result instanceof Promise) {
+        return result.then((value: Awaited<R>) => {
+          record(value);
+          return value;
+        }) as R;
+      }
+      record(result as Awaited<R>);
+      return result;
+    };
+    Object.defineProperty(wrapper, 'name', { value: fn.name });
+    return wrapper;
+  }
+
+  /** Every fingerprint recorded so far, by trace id. */
+  get fingerprints(): Record<string, Fingerprint> {
+    return Object.fromEntries([...this.#fingerprints].map(([id, fp]) => [id, { ...fp }]));
+  }
+
+  /** Be told of every fingerprint as it is recorded (the tracker stores them). Returns an unsubscribe function. */
+  onFingerprint(listener: (traceId: string, fingerprint: Fingerprint) => void): () => void {
+    this.#fingerprintListeners.add(listener);
+    return () => this.#fingerprintListeners.delete(listener);
+  }
+
+  #traceId(fn: Function, traceId: string | undefined): string {
+    const id = traceId ?? (fn.name && !fn.name.startsWith('bound ') ? fn.name : undefined);
+    if (!id) {
+      throw new AtoError('INVALID_ARGUMENT', 'an anonymous function needs a traceId', {
+        hint: "pass { traceId: 'name' }: the id must stay the same when the code changes, so it cannot come from the code",
+      });
+    }
+    return id;
+  }
+
+  #record(traceId: string, fingerprint: Fingerprint): void {
+    this.#fingerprints.set(traceId, fingerprint);
+    for (const listener of this.#fingerprintListeners) listener(traceId, { ...fingerprint });
   }
 
   /** The resolved config (after the first call of an exec-wrapped function), else `undefined`. */
