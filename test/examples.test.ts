@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -27,6 +27,7 @@ describe('examples run as documented', () => {
       'chaining.ts',
       'multi-scope.ts',
       'commander.ts',
+      'reproducibility.ts',
     ];
     expect(
       readdirSync(examples)
@@ -100,5 +101,17 @@ describe('examples run as documented', () => {
     const unbalanced = fail('commander.ts', ['layers=[1,', '2']);
     expect(unbalanced.status).toBe(2);
     expect(unbalanced.stderr).toContain('  layers=[1, 2\n         ^');
+  });
+
+  it('reproducibility.ts: the README example runs and its fingerprints are deterministic', () => {
+    const readme = readFileSync(join(examples, '..', 'README.md'), 'utf8');
+    const block = /## Reproducibility: fingerprints[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(readFileSync(join(examples, 'reproducibility.ts'), 'utf8')).toContain(block);
+    const first = run('reproducibility.ts');
+    expect(first).toMatch(/train_step: \{\n\s+type: 'static',\n\s+hash: '[0-9a-f]{64}'/);
+    expect(first).toMatch(/predictions: \{\n\s+type: 'runtime',\n\s+hash: '[0-9a-f]{64}'/);
+    expect(first).toContain("atoVersion: '0.1.0'");
+    const fingerprints = (out: string) => out.slice(0, out.indexOf('node:'));
+    expect(fingerprints(run('reproducibility.ts'))).toBe(fingerprints(first));
   });
 });
