@@ -7,16 +7,21 @@ import { type Figure, formatMs, formatRatio, median, timePerCall } from './harne
 
 const root = join(import.meta.dirname, '..');
 
-/** Median wall time of a command, in ms. */
-function wallTime(args: string[], runs: number): number {
-  const samples: number[] = [];
-  for (let i = 0; i < runs + 1; i++) {
-    const start = performance.now();
-    const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'ignore' });
-    if (result.status !== 0) throw new Error(`bench command failed: node ${args.join(' ')}`);
-    if (i > 0) samples.push(performance.now() - start); // the first run warms the file cache
+/**
+ * Median wall times of several commands, in ms, measured interleaved (A, B, C, A, B, C, ...) so that
+ * drift in the machine's load affects them alike; one warm-up round first.
+ */
+function wallTimes(commands: string[][], runs: number): number[] {
+  const samples: number[][] = commands.map(() => []);
+  for (let round = 0; round <= runs; round++) {
+    for (const [i, args] of commands.entries()) {
+      const start = performance.now();
+      const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'ignore' });
+      if (result.status !== 0) throw new Error(`bench command failed: node ${args.join(' ')}`);
+      if (round > 0) samples[i]!.push(performance.now() - start);
+    }
   }
-  return median(samples);
+  return samples.map(median);
 }
 
 /** A scope with 10 views over a 50-key nested config. */
@@ -49,11 +54,16 @@ export async function runScopeBench(): Promise<Figure[]> {
   const plain = scope.resolve(argv).config.toDict();
   const cloneMs = timePerCall(() => structuredClone(plain), 2000);
 
-  const runs = 15;
-  const bare = wallTime(['-e', '0'], runs);
-  const withCore = wallTime(['--input-type=module', '-e', "import { Scope } from 'ato'; void Scope;"], runs);
-  const bareModule = wallTime(['--input-type=module', '-e', '0'], runs);
-  const manual = wallTime([join('examples', 'quickstart.js'), 'manual'], runs);
+  const runs = 31;
+  const [bare = 0, bareModule = 0, withCore = 0, manual = 0] = wallTimes(
+    [
+      ['-e', '0'],
+      ['--input-type=module', '-e', '0'],
+      ['--input-type=module', '-e', "import { Scope } from 'ato'; void Scope;"],
+      [join('examples', 'quickstart.js'), 'manual'],
+    ],
+    runs,
+  );
 
   return [
     {
@@ -63,13 +73,13 @@ export async function runScopeBench(): Promise<Figure[]> {
       ratio: `${formatRatio(resolveMs, cloneMs)}; target < 0.2 ms: ${resolveMs < 0.2 ? 'met' : 'NOT met'}`,
     },
     {
-      name: "import { Scope } from 'ato' (process wall time, median of 15)",
+      name: "import { Scope } from 'ato' (process wall time, median of 31, interleaved)",
       value: formatMs(withCore),
       baseline: `${formatMs(bareModule)} (node --input-type=module -e 0)`,
       ratio: `+${formatMs(withCore - bareModule)}; target +30 ms: ${withCore - bareModule <= 30 ? 'met' : 'NOT met'}`,
     },
     {
-      name: 'node examples/quickstart.js manual (median of 15)',
+      name: 'node examples/quickstart.js manual (median of 31, interleaved)',
       value: formatMs(manual),
       baseline: `${formatMs(bare)} (node -e 0)`,
       ratio: formatRatio(manual, bare),

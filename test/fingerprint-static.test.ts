@@ -424,7 +424,7 @@ describe('loaders', () => {
         writeFileSync(join(out, to), outputText);
       };
       compile('src/errors.ts', 'src/errors.js');
-      compile('src/config/formats/_lazy.ts', 'src/config/formats/_lazy.js');
+      compile('src/_lazy.ts', 'src/_lazy.js');
       for (const file of readdirSync(join(root, 'src/fingerprint')).filter((name) => name.endsWith('.ts'))) {
         compile(`src/fingerprint/${file}`, `src/fingerprint/${file.replace(/\.ts$/, '.js')}`);
       }

@@ -27,11 +27,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type * as Yaml from 'yaml';
+import { lazyRequire } from '../_lazy.js';
 import { AtoError } from '../errors.js';
 import { isPlainObject, type PlainObject } from './_values.js';
 import { ADict } from './adict.js';
 import { CONFIG_EXTENSIONS, readConfigFile } from './files.js';
-import { lazyRequire } from './formats/_lazy.js';
 
 /** Options of {@link composeHierarchy}. */
 export interface ComposeOptions {

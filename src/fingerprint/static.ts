@@ -40,7 +40,7 @@
  */
 import { createHash } from 'node:crypto';
 import type * as Meriyah from 'meriyah';
-import { lazyRequire } from '../config/formats/_lazy.js';
+import { lazyRequire } from '../_lazy.js';
 import { AtoError } from '../errors.js';
 
 /** meriyah, loaded on the first fingerprint (not when the core is imported). */

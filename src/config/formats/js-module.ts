@@ -7,10 +7,10 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { lazyRequire } from '../../_lazy.js';
 import { AtoError } from '../../errors.js';
 import { isPlainObject, setOwn } from '../_values.js';
 import { assertRepresentable } from './_check.js';
-import { lazyRequire } from './_lazy.js';
 
 type TsxCjsApi = { require: (id: string, fromFile: string | URL) => unknown };
 

@@ -1,8 +1,8 @@
 /** JSON and JSON Lines config files. */
 import type * as JsoncParser from 'jsonc-parser';
+import { lazyRequire } from '../../_lazy.js';
 import { AtoError, offsetToLineColumn } from '../../errors.js';
 import { assertRepresentable, assertTopLevelMapping, type FormatCapabilities } from './_check.js';
-import { lazyRequire } from './_lazy.js';
 
 const JSON_CAPS: FormatCapabilities = {
   format: 'JSON',

@@ -1,8 +1,8 @@
 /** TOML config files (TOML 1.0, through `smol-toml`). */
 import type * as SmolToml from 'smol-toml';
+import { lazyRequire } from '../../_lazy.js';
 import { AtoError } from '../../errors.js';
 import { assertRepresentable } from './_check.js';
-import { lazyRequire } from './_lazy.js';
 
 /**
  * Parse a TOML config file. Integers beyond `Number.MAX_SAFE_INTEGER` become bigints instead of

@@ -1,8 +1,8 @@
 /** YAML config files (YAML 1.2 core schema, through the `yaml` package). */
 import type * as Yaml from 'yaml';
+import { lazyRequire } from '../../_lazy.js';
 import { AtoError } from '../../errors.js';
 import { assertRepresentable, assertTopLevelMapping } from './_check.js';
-import { lazyRequire } from './_lazy.js';
 
 /** Parse a YAML config file: one document holding a mapping (an empty document is `{}`). */
 export function parseYaml(text: string, file: string): Record<string, unknown> {

@@ -17,8 +17,8 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import type * as LezerPython from '@lezer/python';
+import { lazyRequire } from '../../_lazy.js';
 import { AtoError, type AtoErrorCode, offsetToLineColumn } from '../../errors.js';
-import { lazyRequire } from '../formats/_lazy.js';
 
 /** The result of evaluating one config file. */
 export interface PythonConfig {
