@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ADict } from '../src/config/adict.js';
-import { AtoError } from '../src/errors.js';
-
-function catchError(fn: () => unknown): AtoError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AtoError);
-    return error as AtoError;
-  }
-  throw new Error('expected an AtoError');
-}
+import { catchAtoError } from './_helpers.js';
 
 describe('construction and access', () => {
   it('converts nested objects, including objects inside arrays, into ADicts', () => {
@@ -79,7 +69,7 @@ describe('construction and access', () => {
     expect(typeof config.values).toBe('function');
     expect(config.get('values')).toEqual([1, 2]);
     expect(config.toDict()).toEqual({ values: [1, 2], update: 3 });
-    const error = catchError(() => {
+    const error = catchAtoError(() => {
       (config as Record<string, unknown>).keys = 5;
     });
     expect(error.code).toBe('RESERVED_KEY');
@@ -120,7 +110,7 @@ describe('construction and access', () => {
     expect(config.hasPath(['x', 'y'])).toBe(true);
     expect(config.deletePath('a.b')).toBe(true);
     expect(config.a.toDict()).toEqual({});
-    const error = catchError(() => config.setPath('n.deeper', 1));
+    const error = catchAtoError(() => config.setPath('n.deeper', 1));
     expect(error.code).toBe('NOT_A_DICT');
     expect(error.message).toContain('"n" holds a number');
   });
@@ -129,14 +119,14 @@ describe('construction and access', () => {
 describe('freeze, defrost, clone, toDict', () => {
   it('freezes deeply and names the key in the error', () => {
     const config = new ADict({ model: { backbone: { depth: 50 } }, list: [{ a: 1 }] }).freeze();
-    const error = catchError(() => {
+    const error = catchAtoError(() => {
       config.model.backbone.depth = 101;
     });
     expect(error.code).toBe('FROZEN');
     expect(error.message).toContain('"model.backbone.depth"');
-    expect(catchError(() => config.set('x', 1)).code).toBe('FROZEN');
-    expect(catchError(() => delete config.model).code).toBe('FROZEN');
-    expect(catchError(() => config.list[0].set('a', 2)).code).toBe('FROZEN');
+    expect(catchAtoError(() => config.set('x', 1)).code).toBe('FROZEN');
+    expect(catchAtoError(() => delete config.model).code).toBe('FROZEN');
+    expect(catchAtoError(() => config.list[0].set('a', 2)).code).toBe('FROZEN');
     expect(() => config.list.push(1)).toThrow(TypeError);
     expect(config.model.backbone.depth).toBe(50);
   });
@@ -197,7 +187,7 @@ describe('update, updateIfAbsent, filter, renameKeys', () => {
   it('update into a partly frozen dict fails before writing anything', () => {
     const config = new ADict({ a: 1, model: { depth: 50 } });
     config.model.freeze();
-    const error = catchError(() => config.update({ a: 2, model: { depth: 101 } }));
+    const error = catchAtoError(() => config.update({ a: 2, model: { depth: 101 } }));
     expect(error.code).toBe('FROZEN');
     expect(config.toDict()).toEqual({ a: 1, model: { depth: 50 } });
   });
@@ -211,7 +201,7 @@ describe('update, updateIfAbsent, filter, renameKeys', () => {
   it('updateIfAbsent on a frozen dict is allowed when nothing is missing', () => {
     const config = new ADict({ a: 1 }).freeze();
     config.updateIfAbsent({ a: 2 });
-    expect(catchError(() => config.updateIfAbsent({ b: 2 })).code).toBe('FROZEN');
+    expect(catchAtoError(() => config.updateIfAbsent({ b: 2 })).code).toBe('FROZEN');
   });
 
   it('filter keeps the entries the predicate accepts, as a copy', () => {
@@ -228,7 +218,7 @@ describe('update, updateIfAbsent, filter, renameKeys', () => {
     config.renameKeys({ lr: 'learning_rate', 'model.depth': 'optim.depth' });
     expect(config.keys()).toEqual(['learning_rate', 'model', 'seed', 'optim']);
     expect(config.toDict()).toEqual({ learning_rate: 0.1, model: {}, seed: 1, optim: { depth: 50 } });
-    const error = catchError(() => config.renameKeys({ nope: 'x' }));
+    const error = catchAtoError(() => config.renameKeys({ nope: 'x' }));
     expect(error.code).toBe('KEY_NOT_FOUND');
     config.renameKeys({ nope: 'x' }, { missing: 'ignore' });
   });

@@ -4,19 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ADict } from '../src/config/adict.js';
 import { getProvenance } from '../src/config/compose.js';
-import { AtoError } from '../src/errors.js';
+import { catchAtoError } from './_helpers.js';
 
 const root = join(import.meta.dirname, 'fixtures', 'hydra');
-
-function catchError(fn: () => unknown): AtoError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AtoError);
-    return error as AtoError;
-  }
-  throw new Error('expected an AtoError');
-}
 
 describe('composeHierarchy', () => {
   it('loads the primary config, then its defaults list, each group under its key', () => {
@@ -65,7 +55,7 @@ describe('composeHierarchy', () => {
   });
 
   it('checks required keys: missing, null and ??? are errors listing them all', () => {
-    const error = catchError(() =>
+    const error = catchAtoError(() =>
       ADict.composeHierarchy({ root, required: ['optim.momentum', 'model.depth', 'data.name'] }),
     );
     expect(error.code).toBe('MISSING_REQUIRED');
@@ -74,7 +64,7 @@ describe('composeHierarchy', () => {
   });
 
   it('a missing option is an error (listing the available ones), a warning, or ignored', () => {
-    const error = catchError(() => ADict.composeHierarchy({ root, select: { model: 'mlp' } }));
+    const error = catchAtoError(() => ADict.composeHierarchy({ root, select: { model: 'mlp' } }));
     expect(error.code).toBe('FILE_NOT_FOUND');
     expect(error.message).toContain(join(root, 'model', 'mlp.<ext>'));
     expect(error.hint).toContain('resnet, vit');
@@ -105,7 +95,7 @@ describe('composeHierarchy', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ato-compose-'));
     writeFileSync(join(dir, 'config.yaml'), 'a: 1\n');
     writeFileSync(join(dir, 'config.json'), '{"a": 2}');
-    expect(catchError(() => ADict.composeHierarchy({ root: dir })).message).toContain(
+    expect(catchAtoError(() => ADict.composeHierarchy({ root: dir })).message).toContain(
       'ambiguous config name "config"',
     );
   });
@@ -121,7 +111,7 @@ describe('composeHierarchy', () => {
   });
 
   it('a malformed override names it', () => {
-    expect(catchError(() => ADict.composeHierarchy({ root, overrides: ['nokey'] })).message).toContain(
+    expect(catchAtoError(() => ADict.composeHierarchy({ root, overrides: ['nokey'] })).message).toContain(
       '"nokey" is not of the form key=value',
     );
   });

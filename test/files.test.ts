@@ -8,7 +8,7 @@ import { readConfigFile, stringifyConfig } from '../src/config/files.js';
 import { parseJson } from '../src/config/formats/json.js';
 import { parseToml } from '../src/config/formats/toml.js';
 import { parseYaml } from '../src/config/formats/yaml.js';
-import { AtoError } from '../src/errors.js';
+import { catchAtoError } from './_helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ato-files-'));
 afterAll(() => {
@@ -19,16 +19,6 @@ function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
-}
-
-function catchError(fn: () => unknown): AtoError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AtoError);
-    return error as AtoError;
-  }
-  throw new Error('expected an AtoError');
 }
 
 const sample = {
@@ -108,7 +98,7 @@ describe('values a format cannot hold', () => {
   ])('%s: %s, an error naming the key, nothing written', (ext, message, data) => {
     const path = join(dir, `refused-${message.length}.${ext}`);
     writeFileSync(path, 'previous: content\n');
-    const error = catchError(() => new ADict(data as Record<string, unknown>).dump(path));
+    const error = catchAtoError(() => new ADict(data as Record<string, unknown>).dump(path));
     expect(error.code).toBe('DUMP_UNSUPPORTED_VALUE');
     expect(error.message).toContain(message);
     expect(error.hint).toBeTruthy();
@@ -116,7 +106,7 @@ describe('values a format cannot hold', () => {
   });
 
   it('OpenMMLab Python configs are read-only', () => {
-    expect(catchError(() => new ADict({ a: 1 }).dump(join(dir, 'x.py'))).code).toBe('UNSUPPORTED_FORMAT');
+    expect(catchAtoError(() => new ADict({ a: 1 }).dump(join(dir, 'x.py'))).code).toBe('UNSUPPORTED_FORMAT');
   });
 });
 
@@ -139,7 +129,7 @@ describe('bad input', () => {
     ['list.yaml', '- 1\n- 2\n', 1, 1, 'expected a mapping at the top level'],
   ])('%s: names the file, line and column', (name, text, line, column, message) => {
     const path = file(name, text);
-    const error = catchError(() => ADict.fromFile(path));
+    const error = catchAtoError(() => ADict.fromFile(path));
     expect(error.code).toBe('PARSE_ERROR');
     expect(error.location).toMatchObject({ file: path, line, column });
     expect(error.message).toContain(message);
@@ -148,7 +138,7 @@ describe('bad input', () => {
 
   it('a syntax error in a TS config module names the file, line and column', () => {
     const path = file('broken.ts', 'const a = 1;\nexport default { a: };\n');
-    const error = catchError(() => ADict.fromFile(path));
+    const error = catchAtoError(() => ADict.fromFile(path));
     expect(error.code).toBe('PARSE_ERROR');
     expect(error.location).toMatchObject({ file: path, line: 2, column: 21 });
     expect(error.message).toContain('Unexpected "}"');
@@ -156,7 +146,7 @@ describe('bad input', () => {
 
   it('a config module that throws is a MODULE_LOAD error with the cause', () => {
     const path = file('throws.mjs', 'throw new Error("boom");\n');
-    const error = catchError(() => ADict.fromFile(path));
+    const error = catchAtoError(() => ADict.fromFile(path));
     expect(error.code).toBe('MODULE_LOAD');
     expect(error.message).toContain('boom');
     expect(error.cause).toBeInstanceOf(Error);
@@ -164,21 +154,21 @@ describe('bad input', () => {
 
   it('a module whose default export is not an object is refused', () => {
     const path = file('number.mjs', 'export default 3;\n');
-    expect(catchError(() => ADict.fromFile(path)).message).toContain(
+    expect(catchAtoError(() => ADict.fromFile(path)).message).toContain(
       'default export of the config module is a number',
     );
   });
 
   it('a missing file names the path', () => {
     const path = join(dir, 'nope.yaml');
-    const error = catchError(() => ADict.fromFile(path));
+    const error = catchAtoError(() => ADict.fromFile(path));
     expect(error.code).toBe('FILE_NOT_FOUND');
     expect(error.message).toContain(path);
-    expect(catchError(() => ADict.fromFile(join(dir, 'nope.ts'))).code).toBe('FILE_NOT_FOUND');
+    expect(catchAtoError(() => ADict.fromFile(join(dir, 'nope.ts'))).code).toBe('FILE_NOT_FOUND');
   });
 
   it('an unknown extension lists the supported ones', () => {
-    const error = catchError(() => ADict.fromFile(file('conf.ini', 'a=1')));
+    const error = catchAtoError(() => ADict.fromFile(file('conf.ini', 'a=1')));
     expect(error.code).toBe('UNSUPPORTED_FORMAT');
     expect(error.hint).toContain('.yaml');
   });
@@ -186,11 +176,11 @@ describe('bad input', () => {
   it('a failed load leaves the target dict untouched', () => {
     const config = new ADict({ a: 1, model: { depth: 50 } });
     const before = config.toDict();
-    catchError(() => config.load(file('half.yaml', 'model:\n  depth: 101\nb: [\n')));
+    catchAtoError(() => config.load(file('half.yaml', 'model:\n  depth: 101\nb: [\n')));
     expect(config.toDict()).toEqual(before);
     const frozen = new ADict({ a: 1, model: { depth: 50 } });
     frozen.model.freeze();
-    catchError(() => frozen.load(file('ok.yaml', 'a: 2\nmodel:\n  depth: 101\n')));
+    catchAtoError(() => frozen.load(file('ok.yaml', 'a: 2\nmodel:\n  depth: 101\n')));
     expect(frozen.toDict()).toEqual(before);
   });
 

@@ -1,20 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AtoError } from '../src/errors.js';
 import { fingerprintValue } from '../src/fingerprint/index.js';
+import { catchAtoError } from './_helpers.js';
 
 const fp = (value: unknown, options?: { precision?: number }) => fingerprintValue(value, options);
-
-/** The AtoError thrown by `fn`. */
-function errorOf(fn: () => unknown): AtoError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AtoError);
-    return error as AtoError;
-  }
-  throw new Error('expected an AtoError');
-}
 
 describe('fingerprintValue: kinds', () => {
   it('is 64 hex characters and deterministic', () => {
@@ -262,7 +251,7 @@ describe('fingerprintValue: precision', () => {
 
   it('rejects a bad precision', () => {
     for (const precision of [0, 101, 1.5, Number.NaN]) {
-      expect(errorOf(() => fp(1, { precision })).code).toBe('INVALID_ARGUMENT');
+      expect(catchAtoError(() => fp(1, { precision })).code).toBe('INVALID_ARGUMENT');
     }
   });
 });
@@ -271,32 +260,34 @@ describe('fingerprintValue: errors name the path', () => {
   it('rejects circular references', () => {
     const value: any = { a: { b: [1, 2, 3] } };
     value.a.b.push(value.a);
-    const error = errorOf(() => fp(value));
+    const error = catchAtoError(() => fp(value));
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.message).toContain('value.a.b[3]');
     expect(error.message).toContain('back to value.a');
   });
 
   it('rejects functions', () => {
-    const error = errorOf(() => fp({ model: { layers: [{ activation: function relu() {} }] } }));
+    const error = catchAtoError(() => fp({ model: { layers: [{ activation: function relu() {} }] } }));
     expect(error.location?.input).toBe('value.model.layers[0].activation');
     expect(error.message).toMatch(/function \(relu\)/);
     expect(error.hint).toMatch(/fingerprintFunction/);
   });
 
   it('rejects symbols, with odd keys quoted', () => {
-    expect(errorOf(() => fp({ 'my key': [Symbol('s')] })).location?.input).toBe('value["my key"][0]');
-    expect(errorOf(() => fp(Symbol('top'))).location?.input).toBe('value');
+    expect(catchAtoError(() => fp({ 'my key': [Symbol('s')] })).location?.input).toBe('value["my key"][0]');
+    expect(catchAtoError(() => fp(Symbol('top'))).location?.input).toBe('value');
   });
 
   it('names Map and Set members', () => {
-    expect(errorOf(() => fp({ m: new Map([['k', () => 1]]) })).location?.input).toBe('value.m.get("k")');
-    expect(errorOf(() => fp(new Set([1, Symbol('s')]))).location?.input).toBe('value.<element #1>');
+    expect(catchAtoError(() => fp({ m: new Map([['k', () => 1]]) })).location?.input).toBe(
+      'value.m.get("k")',
+    );
+    expect(catchAtoError(() => fp(new Set([1, Symbol('s')]))).location?.input).toBe('value.<element #1>');
   });
 
   it('rejects promises and weak collections', () => {
-    expect(errorOf(() => fp({ p: Promise.resolve(1) })).hint).toMatch(/await/);
-    expect(errorOf(() => fp(new WeakMap())).code).toBe('INVALID_ARGUMENT');
+    expect(catchAtoError(() => fp({ p: Promise.resolve(1) })).hint).toMatch(/await/);
+    expect(catchAtoError(() => fp(new WeakMap())).code).toBe('INVALID_ARGUMENT');
   });
 });
 

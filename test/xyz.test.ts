@@ -153,3 +153,13 @@ describe('XYZ', () => {
     expect(() => toXyz({ a: [undefined] })).toThrow(/"a\[0\]"/);
   });
 });
+
+describe('XYZ and the names of Object.prototype', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'reads the word %s as a string',
+    (word) => {
+      expect(parseXyzScalar(word)).toBe(word);
+      expect(parseXyz(toXyz({ [word]: word }))).toEqual({ [word]: word });
+    },
+  );
+});

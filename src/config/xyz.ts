@@ -14,7 +14,7 @@
  * - `N) scalar` or `N)` followed by an indented block: the items of a sequence, numbered from 0;
  * - empty containers are the scalars `[Empty Sequence]` and `[Empty Mapping]`;
  * - scalars read back as `null` (`None`), booleans (`true`/`false`, `True`/`False`), numbers
- *   (`1`, `-2.5`, `.5`, `1e-3`, `NaN`, `Infinity`, `-Infinity`, `-0`), a `"JSON string"` or a
+ *   (`1`, `-2.5`, `.5`, `1e-3`, `NaN`/`nan`, `Infinity`/`inf`, `-Infinity`/`-inf`, `-0`), a `"JSON string"` or a
  *   `'single-quoted string'` (`''` inside is one quote), and otherwise the text itself as a string;
  * - keys are written bare unless they contain `:` or control characters, start with a quote, `#` or
  *   white space, end with white space, are empty, or look like a list item: then they are written
@@ -26,25 +26,11 @@
  * @module
  */
 import { AtoError } from '../errors.js';
+import { isScalarWord, NOT_A_SCALAR_WORD, readScalarWord } from './_scalars.js';
 import { describeType, isPlainObject, joinPath, type PlainObject, setOwn } from './_values.js';
 
 const EMPTY_SEQUENCE = '[Empty Sequence]';
 const EMPTY_MAPPING = '[Empty Mapping]';
-const NUMBER_RE = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
-const SPECIAL_NUMBERS: Record<string, number> = {
-  NaN: Number.NaN,
-  Infinity: Infinity,
-  '+Infinity': Infinity,
-  '-Infinity': -Infinity,
-};
-const KEYWORDS: Record<string, boolean | null> = {
-  true: true,
-  false: false,
-  True: true,
-  False: false,
-  null: null,
-  None: null,
-};
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be quoted
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 
@@ -65,9 +51,7 @@ function needsQuotes(text: string): boolean {
     text.startsWith('#') ||
     text === EMPTY_SEQUENCE ||
     text === EMPTY_MAPPING ||
-    NUMBER_RE.test(text) ||
-    text in SPECIAL_NUMBERS ||
-    text in KEYWORDS
+    isScalarWord(text)
   );
 }
 
@@ -259,9 +243,8 @@ export function parseXyzScalar(text: string, file = '<xyz>', line = 1, column = 
   const trimmed = text.trimEnd();
   if (trimmed === EMPTY_SEQUENCE) return [];
   if (trimmed === EMPTY_MAPPING) return {};
-  if (trimmed in KEYWORDS) return KEYWORDS[trimmed];
-  if (trimmed in SPECIAL_NUMBERS) return SPECIAL_NUMBERS[trimmed];
-  if (NUMBER_RE.test(trimmed)) return Number(trimmed);
+  const word = readScalarWord(trimmed);
+  if (word !== NOT_A_SCALAR_WORD) return word;
   if (trimmed.startsWith('"')) {
     try {
       return JSON.parse(trimmed) as unknown;

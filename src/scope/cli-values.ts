@@ -18,31 +18,13 @@
  * and is trimmed.
  * @module
  */
+import { isScalarWord, NOT_A_SCALAR_WORD, readScalarWord } from '../config/_scalars.js';
 import { AtoError } from '../errors.js';
-
-const NUMBER_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const SPECIAL: Record<string, unknown> = {
-  true: true,
-  false: false,
-  True: true,
-  False: false,
-  null: null,
-  None: null,
-  inf: Infinity,
-  '+inf': Infinity,
-  '-inf': -Infinity,
-  Infinity: Infinity,
-  '+Infinity': Infinity,
-  '-Infinity': -Infinity,
-  nan: Number.NaN,
-  NaN: Number.NaN,
-};
 
 /** Read a bare scalar: number, boolean, null, or the text itself. */
 function scalar(text: string): unknown {
-  if (Object.hasOwn(SPECIAL, text)) return SPECIAL[text];
-  if (NUMBER_RE.test(text)) return Number(text);
-  return text;
+  const word = readScalarWord(text);
+  return word === NOT_A_SCALAR_WORD ? text : word;
 }
 
 /**
@@ -278,8 +260,7 @@ function needsQuoting(text: string): boolean {
     text === '' ||
     text !== text.trim() ||
     '[({%"\''.includes(text[0]!) ||
-    Object.hasOwn(SPECIAL, text) ||
-    NUMBER_RE.test(text) ||
+    isScalarWord(text) ||
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters must be quoted
     /[\u0000-\u001f]/.test(text)
   );

@@ -7,7 +7,14 @@ import type { ADict } from '../config/adict.js';
 import { AtoError } from '../errors.js';
 import { rankAll } from './_similar.js';
 import { type CliToken, parseArgv } from './cli-args.js';
-import { processIO, type Resolution, renderManual, type Scope, type ScopeIO } from './scope.js';
+import {
+  processIO,
+  type Resolution,
+  renderManual,
+  runCommandLine,
+  type Scope,
+  type ScopeIO,
+} from './scope.js';
 
 /** Options of the {@link MultiScope} constructor, given after the scopes. */
 export interface MultiScopeOptions {
@@ -115,31 +122,26 @@ export class MultiScope {
   }
 
   #resolveForExec(): MultiConfig {
-    if (!this.#resolved) {
-      let resolutions: Map<string, Resolution<ADict>>;
-      try {
-        resolutions = this.resolve();
-      } catch (error) {
-        if (error instanceof AtoError) {
-          this.#io.stderr(`error: ${error.message}\n`);
-          return this.#io.exit(2);
-        }
-        throw error;
-      }
-      const any = [...resolutions.values()][0];
-      for (const r of resolutions.values()) for (const w of r.warnings) this.#io.stderr(`warning: ${w}\n`);
-      if (any?.command === 'manual') {
-        const withValues = [...resolutions.values()].some((r) => r.hasOtherTokens);
-        this.#io.stdout(this.renderManual(resolutions, withValues));
-        return this.#io.exit(0);
-      }
-      if (any?.command === 'print') {
-        for (const [name, r] of resolutions)
-          this.#io.stdout(`${name}:\n${r.config.toXyz().replace(/^(?=.)/gm, '  ')}`);
-        return this.#io.exit(0);
-      }
-      this.#resolved = resolutions;
-    }
+    this.#resolved ??= runCommandLine(
+      this.#io,
+      () => this.resolve(),
+      (resolutions) => {
+        const all = [...resolutions.values()];
+        return {
+          warnings: all.flatMap((r) => r.warnings),
+          command: all[0]?.command,
+          manual: () =>
+            this.renderManual(
+              resolutions,
+              all.some((r) => r.hasOtherTokens),
+            ),
+          print: () =>
+            [...resolutions]
+              .map(([name, r]) => `${name}:\n${r.config.toXyz().replace(/^(?=.)/gm, '  ')}`)
+              .join(''),
+        };
+      },
+    );
     return this.configs!;
   }
 

@@ -567,29 +567,19 @@ export class Scope<T extends object = Record<string, any>> {
   }
 
   #resolveForExec(): ADict & T {
-    if (this.#resolved) return this.#resolved.config;
-    let resolution: Resolution<ADict & T>;
-    try {
-      resolution = this.resolve();
-    } catch (error) {
-      if (error instanceof AtoError) {
-        this.#io.stderr(`error: ${error.message}\n`);
-        return this.#io.exit(2);
-      }
-      throw error;
-    }
-    for (const warning of resolution.warnings) this.#io.stderr(`warning: ${warning}\n`);
-    if (resolution.command === 'manual') {
-      if (this.#parser) this.#io.stdout(`${this.#parser.help().trimEnd()}\n\n`);
-      this.#io.stdout(renderManual([{ scope: this, resolution }], resolution.hasOtherTokens));
-      return this.#io.exit(0);
-    }
-    if (resolution.command === 'print') {
-      this.#io.stdout(resolution.config.toXyz());
-      return this.#io.exit(0);
-    }
-    this.#resolved = resolution;
-    return resolution.config;
+    this.#resolved ??= runCommandLine(
+      this.#io,
+      () => this.resolve(),
+      (resolution) => ({
+        warnings: resolution.warnings,
+        command: resolution.command,
+        manual: () =>
+          (this.#parser ? `${this.#parser.help().trimEnd()}\n\n` : '') +
+          renderManual([{ scope: this, resolution }], resolution.hasOtherTokens),
+        print: () => resolution.config.toXyz(),
+      }),
+    );
+    return this.#resolved.config;
   }
 
   #requireView(name: string, raw: string): void {
@@ -662,6 +652,42 @@ export class Scope<T extends object = Record<string, any>> {
       recorder.step(config, '(schema)', () => config.update(output as DictLike));
     }
   }
+}
+
+/** What {@link runCommandLine} needs to know about a resolution. */
+export interface CommandLineOutcome {
+  warnings: readonly string[];
+  command: 'manual' | 'print' | undefined;
+  manual(): string;
+  print(): string;
+}
+
+/**
+ * Resolve for an exec wrapper: a bad command line prints the error and exits 2; warnings go to
+ * stderr; `manual` and `print` print and exit 0; otherwise the resolution is returned.
+ */
+export function runCommandLine<R>(
+  io: ScopeIO,
+  resolve: () => R,
+  describe: (resolution: R) => CommandLineOutcome,
+): R {
+  let resolution: R;
+  try {
+    resolution = resolve();
+  } catch (error) {
+    if (error instanceof AtoError) {
+      io.stderr(`error: ${error.message}\n`);
+      return io.exit(2);
+    }
+    throw error;
+  }
+  const outcome = describe(resolution);
+  for (const warning of outcome.warnings) io.stderr(`warning: ${warning}\n`);
+  if (outcome.command) {
+    io.stdout(outcome.command === 'manual' ? outcome.manual() : outcome.print());
+    return io.exit(0);
+  }
+  return resolution;
 }
 
 function isHelp(item: string): boolean {
