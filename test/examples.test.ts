@@ -36,6 +36,18 @@ describe('examples run as documented', () => {
     ).toEqual(covered.sort());
   });
 
+  it('npm run demo runs the demo (the command after the build step, as package.json has it)', () => {
+    const pkg = JSON.parse(readFileSync(join(examples, '..', 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const [build, command] = pkg.scripts.demo!.split(' && ');
+    expect(build).toBe('npm run build');
+    const [runner, file] = command!.split(' ');
+    expect(runner).toBe('tsx');
+    expect(file).toBe('examples/demo.ts');
+    expect(run('demo.ts')).toContain('structural hash');
+  });
+
   it('demo.ts: round trips are identical, the hash sees types not values', () => {
     const out = run('demo.ts');
     expect(out).toContain('after changing a value    same');
