@@ -19,7 +19,13 @@ export type AtoErrorCode =
   | 'NOT_A_DICT'
   | 'INVALID_ARGUMENT'
   | 'MISSING_REQUIRED'
-  | 'MODULE_LOAD';
+  | 'MODULE_LOAD'
+  | 'STORE_URL'
+  | 'STORE_OPEN'
+  | 'STORE_VERSION'
+  | 'STORE_WRITE'
+  | 'INVALID_METRIC'
+  | 'RUN_STATE';
 
 /** Where the offending input is: a position in a file, or a command-line argument / key path. */
 export interface AtoErrorLocation {
