@@ -1,54 +1,107 @@
 /**
- * The ato demo: build a config from a file and code, change it, freeze it, hash its structure,
- * save it in every format and read it back, and see which keys a "training run" actually used.
+ * The ato demo (`npm run demo`): a real, tracked experiment. A small neural network learns the
+ * three-spirals problem in pure TypeScript; the config comes from a Scope, the training step's code
+ * is fingerprinted, the validation predictions are fingerprinted, and every step's metrics go into
+ * `experiments.db` (SQLite, no server).
  *
- * Run: npm run demo
+ *   npx tsx examples/demo.ts                       the default config
+ *   npx tsx examples/demo.ts sgd train.epochs=10   a named view and a command-line value
+ *   npx tsx examples/demo.ts linear                a linear model: watch it fail to learn spirals
+ *   npx tsx examples/demo.ts manual                what each value is and where it came from
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
-import { ADict, AtoError } from 'ato';
+import { Scope } from 'ato';
+import { SQLFinder, SQLLogger } from 'ato/tracker';
+import { createRng, makeDataset, split } from './train/data.js';
+import {
+  createModel,
+  createOptimizer,
+  evaluate,
+  iterateBatches,
+  trainStep,
+  trainStepDeps,
+} from './train/model.js';
 
-const here = import.meta.dirname;
+const scope = new Scope();
 
-// 1. Defaults from a YAML file, then values set in code at any depth.
-const config = ADict.fromFile(join(here, 'configs', 'base.yaml'));
-config.optim.lr = 0.01;
-config.data = { name: 'cifar10', augmentation: { flip: true } };
-console.log('Resolved config:\n');
-console.log(config.toXyz());
+scope.observe({ default: true }, function defaults(config) {
+  config.experiment = {
+    project_name: 'spirals',
+    sql: { db_path: process.env.ATO_DB ?? 'sqlite:///experiments.db' },
+  };
+  config.seed = 0;
+  config.data = { samples: 2000, noise: 0.04, validation_fraction: 0.2 };
+  config.model = { hidden: [32, 32], activation: 'relu' };
+  config.optim = { name: 'adam', lr: 0.01 };
+  config.train = { epochs: 30, batch_size: 32 };
+});
+scope.observe(function sgd(config) {
+  config.optim = { name: 'sgd', lr: 0.05, momentum: 0.9 };
+});
+scope.observe(function linear(config) {
+  config.model.hidden = [];
+});
+scope.observe(function quick(config) {
+  config.train.epochs = 5;
+});
+scope.manual({
+  seed: 'Seed of the data, the initial weights and the batch order',
+  'model.hidden': 'Sizes of the hidden layers ([] is a linear model)',
+  'optim.lr': 'Learning rate',
+  'train.epochs': 'Passes over the training set',
+});
 
-// 2. The structural hash: keys and value types, not values.
-const hash = config.getStructuralHash();
-const otherValues = config.clone();
-otherValues.optim.lr = 0.5;
-const otherShape = config.clone();
-otherShape.epochs = '10';
-console.log(`structural hash           ${hash.slice(0, 16)}…`);
-console.log(`after changing a value    ${otherValues.getStructuralHash() === hash ? 'same' : 'different'}`);
-console.log(`after changing a type     ${otherShape.getStructuralHash() === hash ? 'same' : 'different'}`);
+// The training step's logic (and its helpers') is fingerprinted once; the predictions every epoch.
+const step = scope.trace(trainStep, { traceId: 'train_step', deps: trainStepDeps });
+const validate = scope.runtimeTrace(evaluate, {
+  traceId: 'val_predictions',
+  inspectFn: (result) => result.predictions,
+});
 
-// 3. Freeze it for the run: accidental writes fail loudly, naming the key.
-config.freeze();
-try {
-  config.optim.lr = 1;
-} catch (error) {
-  if (error instanceof AtoError) console.log(`\nwrite to a frozen config: ${error.detail}`);
-}
+const main = scope.exec(async (config) => {
+  const data = makeDataset({ samples: config.data.samples, noise: config.data.noise, seed: config.seed });
+  const { train, validation } = split(data, {
+    validationFraction: config.data.validation_fraction,
+    seed: config.seed + 1,
+  });
+  const model = createModel({
+    inputs: 2,
+    hidden: config.model.hidden,
+    outputs: data.classes,
+    activation: config.model.activation,
+    seed: config.seed + 2,
+  });
+  const optimizer = createOptimizer(model, config.optim.toDict());
+  const rng = createRng(config.seed + 3);
 
-// 4. Save it in every format and read each back: same values, same types (TOML orders tables last).
-const out = mkdtempSync(join(tmpdir(), 'ato-demo-'));
-for (const ext of ['json', 'yaml', 'toml', 'xyz', 'ts']) {
-  const path = join(out, `config.${ext}`);
-  config.dump(path);
-  const same = isDeepStrictEqual(ADict.fromFile(path).toDict(), config.toDict());
-  console.log(`round trip through .${ext.padEnd(4)}  ${same ? 'identical' : 'DIFFERENT'}`);
-}
+  const logger = new SQLLogger(config, { scope });
+  const runId = await logger.run({
+    tags: ['demo', config.optim.name, config.model.hidden.length ? 'mlp' : 'linear'],
+  });
+  let iteration = 0;
+  let result = { loss: Number.NaN, accuracy: 0 };
+  for (let epoch = 0; epoch < config.train.epochs; epoch++) {
+    for (const batch of iterateBatches(train, config.train.batch_size, rng)) {
+      const { loss, accuracy } = step(model, optimizer, batch.x, batch.y, batch.size);
+      logger.logMetrics({ train_loss: loss, train_accuracy: accuracy }, iteration++);
+    }
+    result = validate(model, validation.x, validation.y, validation.n);
+    logger.logMetrics({ val_loss: result.loss, val_accuracy: result.accuracy }, epoch);
+  }
+  await logger.finish('completed');
 
-// 5. Access tracking: which keys did the "training run" read?
-config.resetAccessTracking();
-const train = (c: ADict) => `${c.model.backbone} for ${c.epochs} epochs at lr=${c.optim.lr}`;
-console.log(`\ntraining ${train(config)}`);
-console.log('minimal config (only what was read):\n');
-console.log(config.getMinimalConfig().toXyz());
+  const finder = new SQLFinder(config);
+  const best = await finder.findBestRun(config.experiment.project_name, 'val_accuracy', 'max');
+  const runs = await finder.getRunsInProject(config.experiment.project_name);
+  await finder.close();
+  console.log(
+    `run ${runId}: ${iteration} steps, val_accuracy=${result.accuracy.toFixed(4)} val_loss=${result.loss.toFixed(4)}`,
+  );
+  console.log(
+    `project "${config.experiment.project_name}": ${runs.length} run(s), best val_accuracy ${best?.metrics.val_accuracy?.max.toFixed(4)} (run ${best?.id})`,
+  );
+  console.log(
+    `stored in ${config.experiment.sql.db_path}; look at it with: npx ato runs --db ${config.experiment.sql.db_path}`,
+  );
+});
+
+await main();

@@ -312,7 +312,8 @@ export class SQLLogger {
    * without hash and size. Returns the artifact id.
    */
   async logArtifact(runId: number, path: string, options: ArtifactOptions = {}): Promise<number> {
-    const backend = this.#backend ?? (this.#backend = await openBackend(this.url));
+    this.#backend ??= await openBackend(this.url);
+    const backend = this.#backend;
     let sha256: string | null = null;
     let size: number | null = null;
     try {

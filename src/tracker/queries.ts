@@ -187,12 +187,11 @@ export async function metricHistory(
   if (key !== undefined) query = query.where('key', '=', key);
   const rows = await query.orderBy('key').orderBy('step').orderBy('time').execute();
   const out: Record<string, MetricPoint[]> = {};
-  for (const r of rows)
-    (out[r.key] ??= []).push({
-      step: Number(r.step),
-      value: Number(r.value),
-      time: new Date(Number(r.time)),
-    });
+  for (const r of rows) {
+    const points = out[r.key] ?? [];
+    out[r.key] = points;
+    points.push({ step: Number(r.step), value: Number(r.value), time: new Date(Number(r.time)) });
+  }
   return out;
 }
 

@@ -108,15 +108,16 @@ type FromWorker = { id: number; error?: string } | { ready: true } | { openError
  * The worker does not keep the process alive.
  */
 export async function workerWriter(url: string): Promise<Writer> {
+  // `../tracker/` works from src/tracker/, dist/tracker/ and dist/chunks/ alike (see package.json's build)
   const here = import.meta.url;
   const options = { workerData: { url }, stderr: false };
   // from TypeScript sources (tests, tsx), the worker registers tsx before loading its .ts module
   const worker = here.endsWith('.ts')
     ? new Worker(
-        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./writer-worker.ts', here).href)}); });`,
+        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('../tracker/writer-worker.ts', here).href)}); });`,
         { ...options, eval: true },
       )
-    : new Worker(new URL('./writer-worker.js', here), options);
+    : new Worker(new URL('../tracker/writer-worker.js', here), options);
   const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let failure: Error | undefined;
