@@ -7,12 +7,14 @@ import { runFingerprintBench } from './fingerprint.js';
 import { printTable } from './harness.js';
 import { runMmconfigBench } from './mmconfig.js';
 import { runScopeBench } from './scope.js';
+import { runTrackerBench } from './tracker.js';
 
 const suites: [string, () => Promise<import('./harness.js').Figure[]>][] = [
   ['Config (ADict)', runConfigBench],
   ['OpenMMLab configs', runMmconfigBench],
   ['Scope', runScopeBench],
   ['Fingerprints', runFingerprintBench],
+  ['Tracker', runTrackerBench],
 ];
 
 const only = process.argv[2];

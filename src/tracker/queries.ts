@@ -8,7 +8,7 @@
  * @module
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { describeLeafType } from '../config/structural-hash.js';
 import type { Database } from './schema.js';
 import {
@@ -52,48 +52,34 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
-/** Turn rows into runs with their summaries and latest fingerprints (no history). */
+/** Turn rows into runs with their latest fingerprints (summaries come with the row; no history). */
 export async function hydrateRuns(
   db: Kysely<Database>,
   rows: RunRow[],
   options: QueryOptions = {},
+  /** The runs' ids as a subquery (one query instead of one per 500 ids, for long lists). */
+  idSubquery?: SelectQueryBuilder<Database, 'runs', { id: number }>,
 ): Promise<Run[]> {
   const staleBefore = cutoff(options);
   const runs = rows.map((row) => new Run(row, statusOf(row, staleBefore)));
   const byId = new Map(runs.map((r) => [r.id, r]));
-  for (const ids of chunks([...byId.keys()])) {
-    const summaries = await db
-      .selectFrom('metric_summaries')
-      .selectAll()
-      .where('run_id', 'in', ids)
-      .execute();
-    for (const s of summaries) byId.get(Number(s.run_id))!.metrics[s.key] = toSummary(s);
+  const groups: (number[] | SelectQueryBuilder<Database, 'runs', { id: number }>)[] =
+    idSubquery && rows.length > CHUNK ? [idSubquery] : chunks([...byId.keys()]);
+  for (const ids of groups) {
     const fingerprints = await db
       .selectFrom('fingerprints')
       .select(['run_id', 'trace_id', 'type', 'hash', 'recorded_at'])
       .where('run_id', 'in', ids)
       .orderBy('recorded_at')
       .execute();
-    for (const f of fingerprints)
-      byId.get(Number(f.run_id))!.fingerprints[f.trace_id] = {
-        type: f.type as 'static' | 'runtime',
-        hash: f.hash,
-      };
+    for (const f of fingerprints) {
+      const run = byId.get(Number(f.run_id));
+      if (run) run.fingerprints[f.trace_id] = { type: f.type as 'static' | 'runtime', hash: f.hash };
+    }
   }
   return runs;
 }
 
-function toSummary(s: Database['metric_summaries']): MetricSummary {
-  return {
-    key: s.key,
-    count: Number(s.count),
-    min: Number(s.min),
-    max: Number(s.max),
-    last: Number(s.last_value),
-    lastStep: Number(s.last_step),
-    lastTime: new Date(Number(s.last_time)),
-  };
-}
 
 function configValue(config: Record<string, unknown>, dotted: string): unknown {
   let node: unknown = config;
@@ -150,6 +136,8 @@ export async function listRuns(
   const configFilter = filter.config ? Object.entries(filter.config) : [];
   if (filter.limit !== undefined && configFilter.length === 0) query = query.limit(filter.limit);
   let rows = (await query.execute()) as RunRow[];
+  // the same filter as a subquery of ids, when the SQL filter alone decides which runs are listed
+  const idSubquery = configFilter.length === 0 && filter.limit === undefined ? query.clearSelect().clearOrderBy().select('id') : undefined;
   if (configFilter.length > 0) {
     rows = rows.filter((row) => {
       const config = JSON.parse(row.config) as Record<string, unknown>;
@@ -157,7 +145,7 @@ export async function listRuns(
     });
     if (filter.limit !== undefined) rows = rows.slice(0, filter.limit);
   }
-  return hydrateRuns(db, rows, options);
+  return hydrateRuns(db, rows, options, idSubquery);
 }
 
 /** One run with everything: summaries, full metric history, artifacts, fingerprint history. */

@@ -65,6 +65,7 @@ export interface RunRow {
   error: string | null;
   environment: string | null;
   environment_hash: string | null;
+  summary: string;
 }
 
 /**
@@ -86,8 +87,8 @@ export class Run {
   readonly error: string | undefined;
   /** Latest fingerprint per trace id. */
   fingerprints: Record<string, { type: 'static' | 'runtime'; hash: string }> = {};
-  /** Summary per metric key. */
-  metrics: Record<string, MetricSummary> = {};
+  readonly #summaryJson: string;
+  #metrics: Record<string, MetricSummary> | undefined;
   /** Every point per metric key (only from `findRun` and `getMetricHistory`). */
   history: Record<string, MetricPoint[]> | undefined;
   /** Artifacts (only from `findRun`). */
@@ -110,6 +111,7 @@ export class Run {
     this.heartbeatAt = new Date(row.heartbeat_at);
     this.error = row.error ?? undefined;
     this.#configJson = row.config;
+    this.#summaryJson = row.summary;
     this.#environmentJson = row.environment;
   }
 
@@ -117,6 +119,18 @@ export class Run {
   get config(): ADict {
     this.#config ??= new ADict(JSON.parse(this.#configJson) as Record<string, unknown>).freeze();
     return this.#config;
+  }
+
+  /** Summary per metric key (parsed on first access). */
+  get metrics(): Record<string, MetricSummary> {
+    if (!this.#metrics) {
+      this.#metrics = {};
+      const packed = JSON.parse(this.#summaryJson) as Record<string, [number, number, number, number, number, number]>;
+      for (const [key, [count, min, max, last, lastStep, lastTime]] of Object.entries(packed)) {
+        this.#metrics[key] = { key, count, min, max, last, lastStep, lastTime: new Date(lastTime) };
+      }
+    }
+    return this.#metrics;
   }
 
   /** The environment fingerprint recorded at the start. */

@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { AtoError } from '../errors.js';
 import type { Backend, MetricBatch } from './backend.js';
 import type { SqliteBackend } from './backends/sqlite/sqlite-backend.js';
+import type { Database } from './schema.js';
 
 /** A fingerprint row to store. */
 export interface FingerprintRow {
@@ -48,9 +49,24 @@ export interface Writer {
   close(): Promise<void>;
 }
 
+type SummaryRow = Database['metric_summaries'];
+
+/** The runs.summary JSON: `{ key: [count, min, max, last, lastStep, lastTime] }`. */
+export function packSummary(rows: readonly SummaryRow[]): string {
+  const out: Record<string, number[]> = {};
+  for (const r of rows) {
+    out[r.key] = [r.count, r.min, r.max, r.last_value, r.last_step, r.last_time].map(Number);
+  }
+  return JSON.stringify(out);
+}
+
 /** Apply a job with a backend (used by both writers). */
 export async function applyJob(backend: Backend, job: WriteJob): Promise<void> {
-  if (job.batch && job.batch.length > 0) await backend.writeMetrics(job.batch);
+  if (job.batch && job.batch.length > 0) {
+    await backend.writeMetrics(job.batch);
+    const rows = await backend.db.selectFrom('metric_summaries').selectAll().where('run_id', '=', job.runId).execute();
+    await backend.db.updateTable('runs').set({ summary: packSummary(rows) }).where('id', '=', job.runId).execute();
+  }
   if (job.fingerprints.length > 0)
     await backend.db.insertInto('fingerprints').values(job.fingerprints).execute();
   if (job.update && Object.keys(job.update).length > 0) {
@@ -63,7 +79,11 @@ export function applyJobSync(backend: SqliteBackend, job: WriteJob): void {
   const { sqlite } = backend;
   sqlite
     .transaction(() => {
-      if (job.batch && job.batch.length > 0) backend.writeMetricsSync(job.batch);
+      if (job.batch && job.batch.length > 0) {
+        backend.writeMetricsSync(job.batch);
+        const rows = sqlite.prepare('SELECT * FROM metric_summaries WHERE run_id = ?').all(job.runId) as SummaryRow[];
+        sqlite.prepare('UPDATE runs SET summary = ? WHERE id = ?').run(packSummary(rows), job.runId);
+      }
       const insert = sqlite.prepare(
         'INSERT INTO fingerprints (run_id, trace_id, type, hash, recorded_at) VALUES (?, ?, ?, ?, ?)',
       );
