@@ -47,3 +47,39 @@ describe('the ato command (config files)', () => {
     );
   });
 });
+
+describe('the ato command (runs)', () => {
+  it('runs and show read a store; errors are one line and a non-zero exit', async () => {
+    const dbDir = mkdtempSync(join(tmpdir(), 'ato-cli-runs-'));
+    const url = `sqlite:///${join(dbDir, 'runs.db')}`;
+    const { ADict } = await import('../src/config/adict.js');
+    const { SQLLogger } = await import('../src/tracker/logger.js');
+    const logger = new SQLLogger(
+      new ADict({ experiment: { project_name: 'cli', sql: { db_path: url } }, lr: 0.5 }),
+      { handleExit: false },
+    );
+    const id = await logger.run({ tags: ['x'] });
+    logger.logMetric('loss', 0.25, 0);
+    await logger.finish();
+    const runs = ato('runs', '--db', url);
+    expect(runs.status).toBe(0);
+    expect(runs.stdout).toMatch(
+      new RegExp(
+        `^id\\s+project\\s+status\\s+tags\\s+started\\s+duration\\s+metrics \\(last\\)\\n${id}\\s+cli\\s+completed\\s+x\\s+.*loss=0\\.25\\n$`,
+      ),
+    );
+    const json = JSON.parse(ato('runs', '--db', url, '--json').stdout) as {
+      id: number;
+      metrics: { loss: { last: number } };
+    }[];
+    expect(json[0]!.metrics.loss.last).toBe(0.25);
+    const show = ato('show', String(id), '--db', url);
+    expect(show.stdout).toContain(`run ${id}  cli  completed`);
+    expect(show.stdout).toContain('config:\n  experiment:');
+    expect(show.stdout).toContain('  loss: 1  0.25  0.25  0.25 @ 0');
+    const missing = ato('show', '999', '--db', url);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe(`error: 999: no run 999 in ${url}\n  fix: list the runs with "ato runs"\n`);
+    expect(ato('runs', '--db', 'mysql://nope').stderr).toContain('unsupported store URL "mysql://nope"');
+  });
+});

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -7,9 +8,13 @@ const examples = join(import.meta.dirname, '..', 'examples');
 const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
 
 /** Run an example in a real child process (importing the built package, as users do). */
-function run(name: string, args: string[] = []): string {
+function run(name: string, args: string[] = [], options: { cwd?: string } = {}): string {
   const runner = name.endsWith('.js') ? process.execPath : tsx;
-  return execFileSync(runner, [join(examples, name), ...args], { encoding: 'utf8', timeout: 60_000 });
+  return execFileSync(runner, [join(examples, name), ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    ...options,
+  });
 }
 
 /** Run an example expected to fail: its exit code and stderr. */
@@ -22,6 +27,7 @@ describe('examples run as documented', () => {
   it('every example is covered by this file', () => {
     const covered = [
       'demo.ts',
+      'config-tour.ts',
       'compose.ts',
       'quickstart.js',
       'chaining.ts',
@@ -45,11 +51,37 @@ describe('examples run as documented', () => {
     const [runner, file] = command!.split(' ');
     expect(runner).toBe('tsx');
     expect(file).toBe('examples/demo.ts');
-    expect(run('demo.ts')).toContain('structural hash');
+    expect(existsSync(join(examples, '..', file!))).toBe(true);
   });
 
-  it('demo.ts: round trips are identical, the hash sees types not values', () => {
-    const out = run('demo.ts');
+  it('demo.ts: a real tracked experiment; the store holds the run, its metrics and fingerprints', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ato-demo-'));
+    const out = run('demo.ts', [], { cwd });
+    expect(out).toMatch(/^run 1: 1500 steps, val_accuracy=0\.9\d+ val_loss=/);
+    expect(out).toContain('look at it with: npx ato runs --db sqlite:///experiments.db');
+    const again = run('demo.ts', ['linear', 'quick'], { cwd });
+    expect(again).toMatch(/^run 2: 250 steps, val_accuracy=0\.[3-6]\d*/);
+    expect(again).toContain('project "spirals": 2 run(s)');
+    const { SQLFinder } = await import('../src/tracker/finder.js');
+    const finder = new SQLFinder(`sqlite:///${join(cwd, 'experiments.db')}`);
+    const [linear, mlp] = await finder.getRunsInProject('spirals');
+    const full = await finder.findRun(mlp!.id);
+    await finder.close();
+    expect(full!.status).toBe('completed');
+    expect(full!.metrics.train_loss!.count).toBe(1500);
+    expect(full!.metrics.val_accuracy!.count).toBe(30);
+    expect(full!.history!.train_loss).toHaveLength(1500);
+    expect(full!.fingerprints.train_step?.type).toBe('static');
+    expect(full!.fingerprints.val_predictions?.type).toBe('runtime');
+    expect(full!.fingerprintHistory!.filter((f) => f.traceId === 'val_predictions')).toHaveLength(30);
+    // same code, other config: the static fingerprint is equal, the output is not
+    expect(linear!.fingerprints.train_step).toEqual(mlp!.fingerprints.train_step);
+    expect(linear!.fingerprints.val_predictions).not.toEqual(mlp!.fingerprints.val_predictions);
+    expect(linear!.config.model.hidden).toEqual([]);
+  });
+
+  it('config-tour.ts: round trips are identical, the hash sees types not values', () => {
+    const out = run('config-tour.ts');
     expect(out).toContain('after changing a value    same');
     expect(out).toContain('after changing a type     different');
     expect(out).toContain('cannot set "optim.lr": the config is frozen');
