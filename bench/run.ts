@@ -6,6 +6,7 @@ import { runConfigBench } from './config.js';
 import { runFingerprintBench } from './fingerprint.js';
 import { printTable } from './harness.js';
 import { runMmconfigBench } from './mmconfig.js';
+import { runPostgresInsertBench } from './postgres.js';
 import { runScopeBench } from './scope.js';
 import { runTrackerBench } from './tracker.js';
 
@@ -15,6 +16,7 @@ const suites: [string, () => Promise<import('./harness.js').Figure[]>][] = [
   ['Scope', runScopeBench],
   ['Fingerprints', runFingerprintBench],
   ['Tracker', runTrackerBench],
+  ['PostgreSQL', runPostgresInsertBench],
 ];
 
 const only = process.argv[2];

@@ -7,8 +7,8 @@ import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
 import { ADict } from '../src/index.js';
 import { openBackend } from '../src/tracker/backend.js';
-import { applyJob } from '../src/tracker/writer.js';
 import { SQLFinder, SQLLogger } from '../src/tracker/index.js';
+import { applyJob } from '../src/tracker/writer.js';
 import { type Figure, formatMs, median } from './harness.js';
 
 const KEYS = Array.from({ length: 10 }, (_, i) => `metric_${i}`);
@@ -25,7 +25,9 @@ function rawSqliteInsert(path: string, points: number): number {
   db.exec(`CREATE TABLE metrics (run_id bigint NOT NULL, key text NOT NULL, step bigint NOT NULL, value double precision NOT NULL, time double precision NOT NULL);
 CREATE INDEX metrics_run ON metrics (run_id);`);
   const rows = 500;
-  const statement = db.prepare(`INSERT INTO metrics VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ')}`);
+  const statement = db.prepare(
+    `INSERT INTO metrics VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ')}`,
+  );
   const args: (string | number)[] = new Array(rows * 5);
   const insert = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i += rows) {
@@ -64,7 +66,11 @@ async function buildStore(url: string, runs: number, points: number): Promise<vo
   const backend = await openBackend(url);
   // 1,000 distinct config structures, 10 runs each
   for (let r = 0; r < runs; r++) {
-    const config = { model: { backbone: 'resnet50', depth: 50 }, lr: 0.001 * (r % 7), [`option_${r % 1000}`]: true };
+    const config = {
+      model: { backbone: 'resnet50', depth: 50 },
+      lr: 0.001 * (r % 7),
+      [`option_${r % 1000}`]: true,
+    };
     const row = await backend.db
       .insertInto('runs')
       .values({

@@ -251,9 +251,9 @@ export class SQLLogger {
     }
     let k = this.#keys.get(key);
     if (k === undefined) {
-      if (typeof key !== 'string' || key === '') {
+      if (typeof key !== 'string' || key === '' || key.includes('\u0000')) {
         throw new AtoError('INVALID_METRIC', `invalid metric key ${JSON.stringify(key)}`, {
-          hint: 'metric keys are non-empty strings',
+          hint: 'metric keys are non-empty strings without NUL characters',
         });
       }
       k = this.#keyNames.length;

@@ -15,7 +15,6 @@ import {
   type ArtifactRecord,
   type FingerprintRecord,
   type MetricPoint,
-  type MetricSummary,
   Run,
   type RunComparison,
   type RunFilter,
@@ -80,7 +79,6 @@ export async function hydrateRuns(
   return runs;
 }
 
-
 function configValue(config: Record<string, unknown>, dotted: string): unknown {
   let node: unknown = config;
   for (const key of dotted.split('.')) {
@@ -137,7 +135,10 @@ export async function listRuns(
   if (filter.limit !== undefined && configFilter.length === 0) query = query.limit(filter.limit);
   let rows = (await query.execute()) as RunRow[];
   // the same filter as a subquery of ids, when the SQL filter alone decides which runs are listed
-  const idSubquery = configFilter.length === 0 && filter.limit === undefined ? query.clearSelect().clearOrderBy().select('id') : undefined;
+  const idSubquery =
+    configFilter.length === 0 && filter.limit === undefined
+      ? query.clearSelect().clearOrderBy().select('id')
+      : undefined;
   if (configFilter.length > 0) {
     rows = rows.filter((row) => {
       const config = JSON.parse(row.config) as Record<string, unknown>;

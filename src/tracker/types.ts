@@ -125,7 +125,10 @@ export class Run {
   get metrics(): Record<string, MetricSummary> {
     if (!this.#metrics) {
       this.#metrics = {};
-      const packed = JSON.parse(this.#summaryJson) as Record<string, [number, number, number, number, number, number]>;
+      const packed = JSON.parse(this.#summaryJson) as Record<
+        string,
+        [number, number, number, number, number, number]
+      >;
       for (const [key, [count, min, max, last, lastStep, lastTime]] of Object.entries(packed)) {
         this.#metrics[key] = { key, count, min, max, last, lastStep, lastTime: new Date(lastTime) };
       }

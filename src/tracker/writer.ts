@@ -64,8 +64,16 @@ export function packSummary(rows: readonly SummaryRow[]): string {
 export async function applyJob(backend: Backend, job: WriteJob): Promise<void> {
   if (job.batch && job.batch.length > 0) {
     await backend.writeMetrics(job.batch);
-    const rows = await backend.db.selectFrom('metric_summaries').selectAll().where('run_id', '=', job.runId).execute();
-    await backend.db.updateTable('runs').set({ summary: packSummary(rows) }).where('id', '=', job.runId).execute();
+    const rows = await backend.db
+      .selectFrom('metric_summaries')
+      .selectAll()
+      .where('run_id', '=', job.runId)
+      .execute();
+    await backend.db
+      .updateTable('runs')
+      .set({ summary: packSummary(rows) })
+      .where('id', '=', job.runId)
+      .execute();
   }
   if (job.fingerprints.length > 0)
     await backend.db.insertInto('fingerprints').values(job.fingerprints).execute();
@@ -81,7 +89,9 @@ export function applyJobSync(backend: SqliteBackend, job: WriteJob): void {
     .transaction(() => {
       if (job.batch && job.batch.length > 0) {
         backend.writeMetricsSync(job.batch);
-        const rows = sqlite.prepare('SELECT * FROM metric_summaries WHERE run_id = ?').all(job.runId) as SummaryRow[];
+        const rows = sqlite
+          .prepare('SELECT * FROM metric_summaries WHERE run_id = ?')
+          .all(job.runId) as SummaryRow[];
         sqlite.prepare('UPDATE runs SET summary = ? WHERE id = ?').run(packSummary(rows), job.runId);
       }
       const insert = sqlite.prepare(

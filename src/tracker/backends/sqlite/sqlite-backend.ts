@@ -5,7 +5,7 @@
  * @module
  */
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { AtoError } from '../../../errors.js';
@@ -22,12 +22,34 @@ ON CONFLICT (run_id, key) DO UPDATE SET
   count = count + excluded.count,
   min = MIN(min, excluded.min),
   max = MAX(max, excluded.max),
-  last_value = CASE WHEN excluded.last_step >= last_step THEN excluded.last_value ELSE last_value END,
-  last_time = CASE WHEN excluded.last_step >= last_step THEN excluded.last_time ELSE last_time END,
+  last_value = CASE WHEN excluded.last_step > last_step OR (excluded.last_step = last_step AND excluded.last_time >= last_time) THEN excluded.last_value ELSE last_value END,
+  last_time = CASE WHEN excluded.last_step > last_step OR (excluded.last_step = last_step AND excluded.last_time >= last_time) THEN excluded.last_time ELSE last_time END,
   last_step = MAX(last_step, excluded.last_step)`;
 
 function insertSql(rows: number): string {
   return `INSERT INTO metrics (run_id, key, step, value, time) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ')}`;
+}
+
+/**
+ * One queue per database file for this thread's write-lock holders. better-sqlite3 waits for a
+ * lock synchronously, so a second connection in the same thread asking for the lock while the first
+ * holds it across an `await` would freeze the very event loop the first needs to commit: such
+ * connections take turns here instead (other threads and processes use SQLite's busy timeout).
+ */
+const fileQueues = new Map<string, Promise<unknown>>();
+
+function inTurn<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const previous = fileQueues.get(file) ?? Promise.resolve();
+  const next = previous.then(fn, fn);
+  const settled = next.then(
+    () => {},
+    () => {},
+  );
+  fileQueues.set(file, settled);
+  void settled.then(() => {
+    if (fileQueues.get(file) === settled) fileQueues.delete(file);
+  });
+  return next;
 }
 
 /** The SQLite backend, with a synchronous metric writer for flushing at process exit. */
@@ -58,7 +80,10 @@ export async function openSqliteBackend(path: string, url: string): Promise<Sqli
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 
-  const exclusive = async <T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> => {
+  const file = path === ':memory:' ? `:memory:${Math.random()}` : resolve(path);
+  const exclusive = <T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> =>
+    inTurn(file, () => lockedRun(fn));
+  const lockedRun = async <T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> => {
     sqlite.exec('BEGIN IMMEDIATE');
     try {
       const result = await fn(db);
@@ -137,7 +162,7 @@ export async function openSqliteBackend(path: string, url: string): Promise<Sqli
     exclusive,
     writeMetricsSync,
     async writeMetrics(batch) {
-      writeMetricsSync(batch);
+      await inTurn(file, async () => writeMetricsSync(batch));
     },
     async close() {
       await db.destroy();
