@@ -201,12 +201,11 @@ describe('HyperBand: the original semantics', () => {
     expect(hb.computeOptimizedInitialTrainingSteps(1000)).toEqual([27, 90, 300, 1000, 1000]);
     const steps = hb.computeOptimizedInitialTrainingSteps(1000);
     const seen: number[] = [];
-    const train = hb.main(async (config, tag: string, trial) => {
+    const train = hb.main(async (config, tag: string) => {
       seen.push(config.__num_halved__);
       expect(tag).toBe('extra-arg');
       expect(config.epochs).toBe(3);
       expect(steps[config.__num_halved__]).toBeDefined();
-      expect(trial.rung).toBe(config.__num_halved__);
       return (
         -Math.abs(Math.log10(config.lr) + 3) +
         (config.model === 'resnet101' ? 1 : 0) +

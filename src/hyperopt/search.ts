@@ -259,7 +259,7 @@ export abstract class HyperOpt {
   main<A extends unknown[]>(objective: Objective<A>): (...args: A) => Promise<SearchResult> {
     return async (...args: A) => {
       const base = this.scope ? this.scope.exec((config: ADict) => config.clone())() : new ADict();
-      return this.search(base, (config, trial) => objective(config, ...args, trial));
+      return this.search(base, (config) => objective(config, ...args));
     };
   }
 
