@@ -33,11 +33,11 @@ export interface TrialInfo {
   budget: number | undefined;
 }
 
-/** The objective: returns the metric (`mode` says whether larger or smaller is better). */
-export type Objective<A extends unknown[] = []> = (
-  config: ADict,
-  ...args: [...A, TrialInfo]
-) => number | Promise<number>;
+/**
+ * The objective: gets the trial's config (with `__num_halved__`, and `__budget__` when the algorithm
+ * gives budgets) and the caller's arguments; returns the metric (`mode` says which way is better).
+ */
+export type Objective<A extends unknown[] = []> = (config: ADict, ...args: A) => number | Promise<number>;
 
 /** One evaluated trial in the result's logs. */
 export interface TrialLog {
