@@ -2,8 +2,10 @@
  * The records the tracker returns.
  * @module
  */
+import type { Selectable } from 'kysely';
 import { ADict } from '../config/adict.js';
 import type { EnvironmentFingerprint } from '../fingerprint/environment.js';
+import type { RunsTable } from './schema.js';
 
 /**
  * A run's status. `crashed` is never stored: it is how a `running` run whose heartbeat is older than
@@ -51,22 +53,7 @@ export interface FingerprintRecord {
 }
 
 /** The stored row of a run, before it becomes a {@link Run}. */
-export interface RunRow {
-  id: number;
-  uid: string;
-  project: string;
-  status: string;
-  config: string;
-  structural_hash: string;
-  tags: string;
-  started_at: number;
-  ended_at: number | null;
-  heartbeat_at: number;
-  error: string | null;
-  environment: string | null;
-  environment_hash: string | null;
-  summary: string;
-}
+export type RunRow = Selectable<RunsTable>;
 
 /**
  * A run as the finder returns it. List queries fill `metrics` (summaries) and `fingerprints` (the
