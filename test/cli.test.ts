@@ -83,3 +83,125 @@ describe('the ato command (runs)', () => {
     expect(ato('runs', '--db', 'mysql://nope').stderr).toContain('unsupported store URL "mysql://nope"');
   });
 });
+
+describe('the ato command (diff, best, similar, traces, export, gc, merge)', () => {
+  async function makeStore() {
+    const dbDir = mkdtempSync(join(tmpdir(), 'ato-cli-store-'));
+    const url = `sqlite:///${join(dbDir, 'store.db')}`;
+    const { ADict } = await import('../src/config/adict.js');
+    const { Scope } = await import('../src/scope/scope.js');
+    const { SQLLogger } = await import('../src/tracker/logger.js');
+    const ids: number[] = [];
+    const runOne = async (config: Record<string, unknown>, code: 1 | 2, acc: number, tags: string[]) => {
+      const scope = new Scope();
+      scope.trace(code === 1 ? (x: number) => x + 1 : (x: number) => x + 2, { traceId: 'train_step' });
+      const predict = scope.runtimeTrace((x: number) => [x], { traceId: 'predictions' });
+      const logger = new SQLLogger(
+        new ADict({ experiment: { project_name: 'cli', sql: { db_path: url } }, ...config }),
+        { scope, handleExit: false },
+      );
+      ids.push(await logger.run({ tags }));
+      predict(acc);
+      logger.logMetric('val_accuracy', acc, 0);
+      await logger.finish();
+    };
+    await runOne({ lr: 0.1, model: { depth: 50 } }, 1, 0.8, ['base']);
+    await runOne({ lr: 0.1, model: { depth: 50 } }, 1, 0.9, ['base']);
+    await runOne({ lr: '0.1', model: { depth: 101 }, extra: true }, 2, 0.7, ['other']);
+    return { url, ids, dbDir };
+  }
+
+  it('diff explains what changed and ends with a verdict', async () => {
+    const { url, ids } = await makeStore();
+    const sameCode = ato('diff', String(ids[0]), String(ids[1]), '--db', url);
+    expect(sameCode.status).toBe(0);
+    expect(sameCode.stdout).toContain('config values\n  (same)');
+    expect(sameCode.stdout).toContain('(same code: behaviour changed)');
+    expect(sameCode.stdout.trimEnd().split('\n').pop()).toBe('verdict: changed: output');
+    const all = ato('diff', String(ids[0]), String(ids[2]), '--db', url);
+    expect(all.stdout).toContain('  model.depth: 50 → 101');
+    expect(all.stdout).toContain('  + extra = true');
+    expect(all.stdout).toContain('  ~ lr: number → string');
+    expect(all.stdout).toMatch(/code \(static fingerprints\)\n {2}train_step: [0-9a-f]{12} → [0-9a-f]{12}/);
+    expect(all.stdout.trimEnd().split('\n').pop()).toBe('verdict: changed: config, code, output');
+    const json = JSON.parse(ato('diff', String(ids[0]), String(ids[2]), '--db', url, '--json').stdout);
+    expect(json.verdict).toMatchObject({ config: true, code: true, output: true, environment: false });
+    const missing = ato('diff', String(ids[0]), '999', '--db', url);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('no run 999');
+  });
+
+  it('best, similar and traces', async () => {
+    const { url, ids } = await makeStore();
+    expect(ato('best', '--metric', 'val_accuracy', '--db', url).stdout).toMatch(
+      new RegExp(`\\n${ids[1]}\\s+cli`),
+    );
+    expect(ato('best', '--metric', 'val_accuracy', '--mode', 'min', '--db', url).stdout).toMatch(
+      new RegExp(`\\n${ids[2]}\\s+cli`),
+    );
+    expect(ato('best', '--db', url).stderr).toContain('ato best needs --metric');
+    const similar = JSON.parse(ato('similar', String(ids[0]), '--db', url, '--json').stdout) as {
+      id: number;
+    }[];
+    expect(similar.map((r) => r.id)).toEqual([ids[1]]);
+    const traces = ato('traces', 'train_step', '--db', url);
+    expect(traces.stdout).toContain('cli: 2 code version(s), 0 output version(s) of "train_step"');
+    expect(ato('traces', 'nope', '--db', url).stdout).toBe('no run recorded the trace "nope"\n');
+  });
+
+  it('runs filters and sorts; export writes CSV and JSON Lines', async () => {
+    const { url, ids } = await makeStore();
+    const filtered = ato(
+      'runs',
+      '--db',
+      url,
+      '--tag',
+      'base',
+      '--where',
+      'model.depth=50',
+      '--sort',
+      'val_accuracy',
+    );
+    expect(
+      filtered.stdout
+        .split('\n')
+        .slice(1, 3)
+        .map((l) => Number(l.split(/\s+/)[0])),
+    ).toEqual([ids[1], ids[0]]);
+    const csv = ato('export', '--format', 'csv', '--db', url).stdout.trim().split('\n');
+    expect(csv[0]).toBe(
+      'id,project,status,tags,started_at,ended_at,structural_hash,config,val_accuracy_last',
+    );
+    expect(csv).toHaveLength(4);
+    const points = ato('export', '--format', 'csv', '--metrics', '--db', url).stdout.trim().split('\n');
+    expect(points[0]).toBe('run_id,project,key,step,value,time');
+    expect(points).toHaveLength(4);
+    const jsonl = ato('export', '--db', url, '--metrics')
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(jsonl[0].history.val_accuracy).toHaveLength(1);
+  });
+
+  it('merge copies runs from another store once; gc marks stale runs and deletes after confirmation', async () => {
+    const a = await makeStore();
+    const b = await makeStore();
+    const merged = ato('merge', b.url, '--db', a.url);
+    expect(merged.stdout).toBe('copied 3 run(s), skipped 0 already present\n');
+    expect(ato('merge', b.url, '--db', a.url).stdout).toBe('copied 0 run(s), skipped 3 already present\n');
+    const runs = JSON.parse(ato('runs', '--db', a.url, '--json').stdout) as {
+      metrics: { val_accuracy: { count: number } };
+    }[];
+    expect(runs).toHaveLength(6);
+    expect(runs.every((r) => r.metrics.val_accuracy.count === 1)).toBe(true);
+    expect(ato('gc', '--db', a.url).stdout).toBe('marked 0 stale running run(s) as crashed\n');
+    expect(ato('gc', '--delete', '--db', a.url).stderr).toContain('needs a filter');
+    expect(ato('gc', '--delete', '--tag', 'other', '--db', a.url).stderr).toContain(
+      'refusing to delete 2 run(s) without confirmation',
+    );
+    expect(ato('gc', '--delete', '--tag', 'other', '--yes', '--db', a.url).stdout).toContain(
+      'deleted 2 run(s)',
+    );
+    expect(JSON.parse(ato('runs', '--db', a.url, '--json').stdout)).toHaveLength(4);
+  });
+});
