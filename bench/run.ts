@@ -3,6 +3,7 @@
  * Paste the printed tables into bench/RESULTS.md with the date and machine.
  */
 import { runConfigBench } from './config.js';
+import { runHpoQualityBench } from './hpo-quality.js';
 import { runFingerprintBench } from './fingerprint.js';
 import { printTable } from './harness.js';
 import { runMmconfigBench } from './mmconfig.js';
@@ -17,6 +18,7 @@ const suites: [string, () => Promise<import('./harness.js').Figure[]>][] = [
   ['Fingerprints', runFingerprintBench],
   ['Tracker', runTrackerBench],
   ['PostgreSQL', runPostgresInsertBench],
+  ['HPO quality', runHpoQualityBench],
 ];
 
 const only = process.argv[2];

@@ -34,6 +34,7 @@ describe('examples run as documented', () => {
       'multi-scope.ts',
       'commander.ts',
       'reproducibility.ts',
+      'search.ts',
     ];
     expect(
       readdirSync(examples)
