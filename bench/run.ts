@@ -3,9 +3,10 @@
  * Paste the printed tables into bench/RESULTS.md with the date and machine.
  */
 import { runConfigBench } from './config.js';
-import { runHpoQualityBench } from './hpo-quality.js';
 import { runFingerprintBench } from './fingerprint.js';
 import { printTable } from './harness.js';
+import { runHpoQualityBench } from './hpo-quality.js';
+import { runHyperoptOverheadBench } from './hyperopt-overhead.js';
 import { runMmconfigBench } from './mmconfig.js';
 import { runPostgresInsertBench } from './postgres.js';
 import { runScopeBench } from './scope.js';
@@ -19,6 +20,7 @@ const suites: [string, () => Promise<import('./harness.js').Figure[]>][] = [
   ['Tracker', runTrackerBench],
   ['PostgreSQL', runPostgresInsertBench],
   ['HPO quality', runHpoQualityBench],
+  ['HPO overhead and workers', runHyperoptOverheadBench],
 ];
 
 const only = process.argv[2];

@@ -41,6 +41,23 @@ const TABLES: Record<string, string[]> = {
     'environment',
     'environment_hash',
   ],
+  studies: ['id', 'name', 'project', 'algorithm', 'mode', 'settings', 'created_at', 'status'],
+  trials: [
+    'id',
+    'study_id',
+    'config_id',
+    'rung',
+    'budget',
+    'params',
+    'status',
+    'metric',
+    'error',
+    'worker',
+    'lease_until',
+    'started_at',
+    'ended_at',
+    'run_id',
+  ],
 };
 
 type Point = [key: string, step: number, value: number, time: number];

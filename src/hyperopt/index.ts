@@ -22,6 +22,8 @@ export {
   randomSearch,
   trainingSteps,
 } from './algorithms.js';
+export type { DistributedHyperBandOptions } from './distributed.js';
+export { DistributedHyperBand } from './distributed.js';
 export type {
   AshaSearchOptions,
   HyperBandSearchOptions,
@@ -30,6 +32,7 @@ export type {
   ProgressEvent,
   RandomSearchOptions,
   SearchResult,
+  StudyOption,
   TrialInfo,
   TrialLog,
   TrialRunner,
@@ -52,3 +55,5 @@ export {
   sampleParams,
   seededRandom,
 } from './spaces.js';
+export type { LocalWorkers, Study, StudyOptions, StudyRunnerOptions, StudySearchOptions } from './study.js';
+export { isStudyWorker, launchLocalWorkers, openStudy, runStudySearch, studyRunner } from './study.js';

@@ -84,6 +84,41 @@ export interface HyperOptOptions {
    * @default true when stderr is a terminal
    */
   progress?: boolean | ((event: ProgressEvent) => void);
+  /**
+   * [study] Run the search as a study in a store (see `study.ts`): trials stored and tracked as runs,
+   * resumed by name, evaluated by several processes. Absent: trials run in this process, nothing stored.
+   */
+  study?: StudyOption;
+}
+
+/**
+ * [study] Where and how a search runs as a study.
+ *
+ * - Resume: running a study of the same `name` again continues it (completed trials are not re-run).
+ *   Another algorithm or other settings under an existing name is an error.
+ * - `workers: N`: this script is started N-1 more times as worker processes (same `execArgv` and
+ *   `argv`, `ATO_WORKER=1`, `ATO_STUDY`, `ATO_STUDY_URL` in their environment). They evaluate trials
+ *   until the study is done and then exit (they never run the script past the search); this
+ *   process works too and returns the result.
+ * - Other machines: the same script, with the same PostgreSQL `url` and `name`, joins as more workers
+ *   (each returns the same result).
+ * - A worker that dies mid-trial: its trial is re-queued once its lease (`leaseMs`) expires.
+ */
+export interface StudyOption {
+  /** The study's name (unique in the store). */
+  name: string;
+  /** The store. @default config `experiment.sql.db_path`, else `ATO_DB`, else `sqlite:///experiments.db` */
+  url?: string;
+  /** The tracker project of the trial runs. @default config `experiment.project_name`, else 'hyperopt' */
+  project?: string;
+  /** Processes on this machine, this one included. @default 1 */
+  workers?: number;
+  /** This worker's id (stored on its trials). @default `<host>:<pid>:<random>` */
+  workerId?: string;
+  /** A trial whose worker stops renewing its lease for this long (ms) is re-queued. @default 60000 */
+  leaseMs?: number;
+  /** How often a running trial's lease is renewed (ms). @default min(leaseMs / 3, 10000) */
+  heartbeatMs?: number;
 }
 
 /** Runs an algorithm's trials. The in-process runner is the default; a study store provides another. */
@@ -233,6 +268,16 @@ export abstract class HyperOpt {
   /** The algorithm deciding the trials. */
   protected abstract algorithm(specs: ParamSpec[]): SearchAlgorithm;
 
+  /**
+   * [study] The algorithm's name and the settings a study stores: a study resumes only with the same.
+   * Default: the class name, the search spaces, the mode and the options (but not `study`, `progress`
+   * and `concurrency`, which do not change the search).
+   */
+  protected studySettings(): { algorithm: string; settings: Record<string, unknown> } {
+    const { study: _study, progress: _progress, concurrency: _concurrency, ...rest } = this.options;
+    return { algorithm: this.constructor.name, settings: { ...rest, mode: this.mode, specs: this.specs } };
+  }
+
   /** How many trials the search will run, when known (for progress). */
   protected expectedTrials(): number | undefined {
     return undefined;
@@ -278,17 +323,40 @@ export abstract class HyperOpt {
         errors: this.errors,
         ...(onProgress ? { onProgress } : {}),
       });
-    const trials = await runner.run(
-      algorithm,
-      async (trial) =>
-        objective(this.trialConfig(base, trial), {
-          id: trial.id,
-          configId: trial.configId,
-          rung: trial.rung,
-          budget: trial.budget,
-        }),
-      this.expectedTrials(),
-    );
+    const evaluate = async (trial: TrialRecord) =>
+      objective(this.trialConfig(base, trial), {
+        id: trial.id,
+        configId: trial.configId,
+        rung: trial.rung,
+        budget: trial.budget,
+      });
+    let trials: TrialRecord[];
+    const study = this.options.study;
+    if (study && !this.#runner) {
+      // [study] trials in the store, with local worker processes (loaded only when used)
+      const { runStudySearch } = await import('./study.js');
+      const url = study.url ?? base.getPath('experiment.sql.db_path') ?? process.env.ATO_DB;
+      const project = study.project ?? base.getPath('experiment.project_name');
+      const { algorithm: algorithmName, settings } = this.studySettings();
+      const outcome = await runStudySearch(algorithm, evaluate, this.expectedTrials(), {
+        name: study.name,
+        url: typeof url === 'string' ? url : 'sqlite:///experiments.db',
+        ...(typeof project === 'string' ? { project } : {}),
+        algorithmName,
+        settings,
+        ...(study.workers === undefined ? {} : { workers: study.workers }),
+        ...(study.workerId === undefined ? {} : { workerId: study.workerId }),
+        ...(study.leaseMs === undefined ? {} : { leaseMs: study.leaseMs }),
+        ...(study.heartbeatMs === undefined ? {} : { heartbeatMs: study.heartbeatMs }),
+        ...(onProgress ? { onProgress } : {}),
+        errors: this.errors,
+      });
+      // a worker process started by `workers: N` is a pure worker: the study is done, it leaves
+      if (outcome.worker) process.exit(0);
+      trials = outcome.trials;
+    } else {
+      trials = await runner.run(algorithm, evaluate, this.expectedTrials());
+    }
     const best = algorithm.best(trials);
     if (!best || best.metric === undefined) {
       throw new AtoError('INVALID_ARGUMENT', `no trial of the search succeeded (${trials.length} failed)`, {
@@ -359,6 +427,19 @@ export class HyperBand extends HyperOpt {
       numMinSamples: this.numMinSamples,
       mode: this.mode,
     });
+  }
+
+  /** [study] A HyperBand study is defined by its spaces and resolved options (see {@link HyperOpt.studySettings}). */
+  protected override studySettings(): { algorithm: string; settings: Record<string, unknown> } {
+    return {
+      algorithm: 'HyperBand',
+      settings: {
+        specs: this.specs,
+        mode: this.mode,
+        halvingRate: this.halvingRate,
+        numMinSamples: this.numMinSamples,
+      },
+    };
   }
 
   protected override expectedTrials(): number {

@@ -11,6 +11,8 @@
  * | `metrics` | every logged point (run, key, step, value, time) |
  * | `metric_summaries` | per (run, key): count, min, max, last value/step/time, kept current on every write |
  * | `artifacts` | path, type, metadata JSON, SHA-256 and size at logging time |
+ * | `studies` | one per hyperparameter study (by unique name): project, algorithm, mode, settings JSON, status |
+ * | `trials` | one per (study, config, rung): params JSON, budget, status, metric, error, worker and lease, times, tracker run |
  * @module
  */
 import { type Generated, type Kysely, sql } from 'kysely';
@@ -83,6 +85,42 @@ export interface ArtifactsTable {
   logged_at: number;
 }
 
+/** `studies` table (migration 2): one per hyperparameter study. */
+export interface StudiesTable {
+  id: Generated<number>;
+  name: string;
+  project: string;
+  algorithm: string;
+  mode: string;
+  /** The algorithm's settings as JSON (search spaces, options): a study resumes only with the same. */
+  settings: string;
+  created_at: number;
+  /** `running` or `completed`. */
+  status: string;
+}
+
+/** `trials` table (migration 2): one per (study, config, rung), never created twice. */
+export interface TrialsTable {
+  id: Generated<number>;
+  study_id: number;
+  config_id: number;
+  rung: number;
+  budget: number | null;
+  params: string;
+  /** `pending` (re-queued), `running`, `completed` or `failed`. */
+  status: string;
+  metric: number | null;
+  error: string | null;
+  /** The worker evaluating it (while running) or that evaluated it. */
+  worker: string | null;
+  /** A running trial whose lease (ms since the epoch) has passed is re-queued. */
+  lease_until: number | null;
+  started_at: number | null;
+  ended_at: number | null;
+  /** The tracker run of its latest attempt. */
+  run_id: number | null;
+}
+
 /** `ato_meta` table. */
 export interface MetaTable {
   key: string;
@@ -98,6 +136,8 @@ export interface Database {
   metrics: MetricsTable;
   metric_summaries: MetricSummariesTable;
   artifacts: ArtifactsTable;
+  studies: StudiesTable;
+  trials: TrialsTable;
 }
 
 /** Which SQL dialect a migration writes for. */
@@ -208,6 +248,51 @@ const MIGRATIONS: Migration[] = [
         .addColumn('logged_at', 'double precision', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('artifacts_run').on('artifacts').column('run_id').execute();
+    },
+  },
+  {
+    // hyperparameter studies and their trials (ato/hyperopt)
+    version: 2,
+    async up(db, dialect) {
+      const id = dialect === 'postgres' ? 'bigserial' : 'integer';
+      await db.schema
+        .createTable('studies')
+        .addColumn('id', id, (c) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('project', 'text', (c) => c.notNull())
+        .addColumn('algorithm', 'text', (c) => c.notNull())
+        .addColumn('mode', 'text', (c) => c.notNull())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'double precision', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('trials')
+        .addColumn('id', id, (c) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
+        .addColumn('study_id', 'bigint', (c) => c.notNull().references('studies.id').onDelete('cascade'))
+        .addColumn('config_id', 'bigint', (c) => c.notNull())
+        .addColumn('rung', 'integer', (c) => c.notNull())
+        .addColumn('budget', 'double precision')
+        .addColumn('params', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('metric', 'double precision')
+        .addColumn('error', 'text')
+        .addColumn('worker', 'text')
+        .addColumn('lease_until', 'double precision')
+        .addColumn('started_at', 'double precision')
+        .addColumn('ended_at', 'double precision')
+        .addColumn('run_id', 'bigint', (c) => c.references('runs.id').onDelete('set null'))
+        .addUniqueConstraint('trials_study_config_rung', ['study_id', 'config_id', 'rung'])
+        .execute();
+      await db.schema
+        .createIndex('trials_study_status')
+        .on('trials')
+        .columns(['study_id', 'status'])
+        .execute();
     },
   },
 ];
