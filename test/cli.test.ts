@@ -205,3 +205,38 @@ describe('the ato command (diff, best, similar, traces, export, gc, merge)', () 
     expect(JSON.parse(ato('runs', '--db', a.url, '--json').stdout)).toHaveLength(4);
   });
 });
+
+describe('the ato command (studies)', () => {
+  it('studies and study show the searches of a store', async () => {
+    const dbDir = mkdtempSync(join(tmpdir(), 'ato-cli-study-'));
+    const url = `sqlite:///${join(dbDir, 'study.db')}`;
+    const { HyperBand } = await import('../src/hyperopt/search.js');
+    const search = new HyperBand(
+      undefined,
+      { x: { param_type: 'INTEGER', param_range: [0, 9], num_samples: 10 } },
+      {
+        halvingRate: 0.5,
+        numMinSamples: 2,
+        progress: false,
+        study: { name: 'sweep', url, project: 'cli-search' },
+      },
+    );
+    await search.main(async (config) => {
+      if (config.x === 0) throw new Error('x must not be 0');
+      return config.x as number;
+    })();
+    const list = ato('studies', '--db', url);
+    expect(list.status).toBe(0);
+    expect(list.stdout).toMatch(
+      /^name\s+project\s+algorithm\s+mode\s+status\s+trials\s+completed\s+failed\s+running\s+best\nsweep\s+cli-search\s+\S+\s+max\s+\S+\s+18\s+17\s+1\s+0\s+9\n$/,
+    );
+    const one = ato('study', 'sweep', '--db', url);
+    expect(one.stdout).toContain('per rung/generation: 0: 10, 1: 5, 2: 2, 3: 1');
+    expect(one.stdout).toContain('failed');
+    const json = JSON.parse(ato('study', 'sweep', '--db', url, '--json').stdout) as {
+      trials: { status: string; error?: string }[];
+    };
+    expect(json.trials.find((t) => t.status === 'failed')?.error).toContain('x must not be 0');
+    expect(ato('study', 'nope', '--db', url).stderr).toContain('no study "nope"');
+  });
+});

@@ -6,12 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { ADict, AtoError } from '../index.js';
+import { STUDY_COMMANDS, STUDY_HELP } from './study-commands.js';
 import { TRACKER_COMMANDS, TRACKER_HELP } from './tracker-commands.js';
 
 const HELP = `Usage: ato <command> [arguments]
 
 Commands over a store:
 ${TRACKER_HELP}
+${STUDY_HELP}
 
 Commands over config files:
   print <config-file>             print a config file as XYZ (any format ato reads)
@@ -73,14 +75,20 @@ export async function main(
       case '-h':
         out(HELP);
         return 0;
-      default:
-        if (command && Object.hasOwn(TRACKER_COMMANDS, command)) {
-          return await TRACKER_COMMANDS[command]!(args, { out, err, isTTY: process.stdout.isTTY === true });
+      default: {
+        const handler =
+          command === undefined ? undefined : (TRACKER_COMMANDS[command] ?? STUDY_COMMANDS[command]);
+        if (
+          handler &&
+          (Object.hasOwn(TRACKER_COMMANDS, command!) || Object.hasOwn(STUDY_COMMANDS, command!))
+        ) {
+          return await handler(args, { out, err, isTTY: process.stdout.isTTY === true });
         }
         throw new AtoError('INVALID_ARGUMENT', `unknown command "${command}"`, {
           location: { input: command },
           hint: 'run "ato --help" for the commands',
         });
+      }
     }
   } catch (error) {
     if (error instanceof AtoError) {
