@@ -254,6 +254,27 @@ describeEachStore('hyperopt studies', (target) => {
     }
   }, 60_000);
 
+  it('ASHA with 3 real worker processes: 30 configs, promotions, every (config, rung) exactly once', async () => {
+    const url = await target.makeUrl();
+    const { code, output, stderr } = await runWorker({
+      mode: 'asha-workers',
+      url,
+      name: 'asha',
+      workers: 3,
+      sleepMs: 15,
+    });
+    expect(code, stderr).toBe(0);
+    expect(output?.ok).toBe(true);
+    const { trials, runs } = await storeRows(url, 'asha');
+    expect(new Set(trials.map((t) => `${t.config_id}/${t.rung}`)).size).toBe(trials.length);
+    expect(runs).toHaveLength(trials.length);
+    expect(new Set(trials.map((t) => t.config_id)).size).toBe(30);
+    expect(trials.filter((t) => Number(t.rung) === 1).length).toBeGreaterThan(0);
+    expect(trials.filter((t) => Number(t.rung) === 2).length).toBeGreaterThan(0);
+    expect(trials.every((t) => t.status === 'completed')).toBe(true);
+    expect(output?.config.__budget__).toBe(9);
+  }, 60_000);
+
   it('a worker SIGKILLed mid-trial: its trial is re-queued when the lease expires and completed by another', async () => {
     const url = await target.makeUrl();
     const expected = await inProcess();
