@@ -11,7 +11,6 @@ import {
   type AshaOptions,
   asha,
   checkHyperBandOptions,
-  compareTrials,
   type Decision,
   generationSizes,
   gridSearch,
@@ -144,13 +143,20 @@ export function inProcessRunner(
       const trials: TrialRecord[] = [];
       const running = new Set<Promise<void>>();
       const started = Date.now();
-      const report = () => {
-        const best = trials
-          .filter((t) => t.status === 'completed')
-          .sort(compareTrials(algorithm.mode))[0]?.metric;
+      // counted as trials finish, so a report costs O(1) however long the study
+      let done = 0;
+      let failed = 0;
+      let best: number | undefined;
+      const better = (a: number, b: number) => (algorithm.mode === 'max' ? a > b : a < b);
+      const report = (trial: TrialRecord) => {
+        if (trial.status === 'completed') {
+          done++;
+          if (trial.metric !== undefined && (best === undefined || better(trial.metric, best)))
+            best = trial.metric;
+        } else failed++;
         options.onProgress?.({
-          done: trials.filter((t) => t.status === 'completed').length,
-          failed: trials.filter((t) => t.status === 'failed').length,
+          done,
+          failed,
           running: running.size,
           best,
           total,
@@ -192,7 +198,7 @@ export function inProcessRunner(
             });
           const tracked: Promise<void> = job.finally(() => {
             running.delete(tracked);
-            report();
+            report(trial);
           });
           running.add(tracked);
           decision = algorithm.next(trials);
