@@ -272,7 +272,7 @@ describeEachStore('hyperopt studies', (target) => {
     expect(trials.filter((t) => Number(t.rung) === 1).length).toBeGreaterThan(0);
     expect(trials.filter((t) => Number(t.rung) === 2).length).toBeGreaterThan(0);
     expect(trials.every((t) => t.status === 'completed')).toBe(true);
-    expect(output?.config.__budget__).toBe(9);
+    expect(output?.config?.__budget__).toBe(9);
   }, 60_000);
 
   it('a worker SIGKILLed mid-trial: its trial is re-queued when the lease expires and completed by another', async () => {
