@@ -11,29 +11,12 @@
  */
 import { Scope } from 'ato';
 import { SQLFinder, SQLLogger } from 'ato/tracker';
-import { createRng, makeDataset, split } from './train/data.js';
-import {
-  createModel,
-  createOptimizer,
-  evaluate,
-  iterateBatches,
-  trainStep,
-  trainStepDeps,
-} from './train/model.js';
+import { defaults, setUpExperiment } from './train/experiment.js';
+import { evaluate, iterateBatches, trainStep, trainStepDeps } from './train/model.js';
 
 const scope = new Scope();
 
-scope.observe({ default: true }, function defaults(config) {
-  config.experiment = {
-    project_name: 'spirals',
-    sql: { db_path: process.env.ATO_DB ?? 'sqlite:///experiments.db' },
-  };
-  config.seed = 0;
-  config.data = { samples: 2000, noise: 0.04, validation_fraction: 0.2 };
-  config.model = { hidden: [32, 32], activation: 'relu' };
-  config.optim = { name: 'adam', lr: 0.01 };
-  config.train = { epochs: 30, batch_size: 32 };
-});
+scope.observe({ default: true }, defaults);
 scope.observe(function sgd(config) {
   config.optim = { name: 'sgd', lr: 0.05, momentum: 0.9 };
 });
@@ -58,20 +41,7 @@ const validate = scope.runtimeTrace(evaluate, {
 });
 
 const main = scope.exec(async (config) => {
-  const data = makeDataset({ samples: config.data.samples, noise: config.data.noise, seed: config.seed });
-  const { train, validation } = split(data, {
-    validationFraction: config.data.validation_fraction,
-    seed: config.seed + 1,
-  });
-  const model = createModel({
-    inputs: 2,
-    hidden: config.model.hidden,
-    outputs: data.classes,
-    activation: config.model.activation,
-    seed: config.seed + 2,
-  });
-  const optimizer = createOptimizer(model, config.optim.toDict());
-  const rng = createRng(config.seed + 3);
+  const { train, validation, model, optimizer, rng } = setUpExperiment(config);
 
   const logger = new SQLLogger(config, { scope });
   const runId = await logger.run({

@@ -9,23 +9,12 @@
  */
 import { Scope } from 'ato';
 import { HyperBand } from 'ato/hyperopt';
-import { createRng, makeDataset, split } from './train/data.js';
-import { createModel, createOptimizer, evaluate, iterateBatches, trainStep } from './train/model.js';
+import { defaults, setUpExperiment } from './train/experiment.js';
+import { evaluate, iterateBatches, trainStep } from './train/model.js';
 
 const scope = new Scope();
 
-// the demo's defaults (examples/demo.ts)
-scope.observe({ default: true }, function defaults(config) {
-  config.experiment = {
-    project_name: 'spirals',
-    sql: { db_path: process.env.ATO_DB ?? 'sqlite:///experiments.db' },
-  };
-  config.seed = 0;
-  config.data = { samples: 2000, noise: 0.04, validation_fraction: 0.2 };
-  config.model = { hidden: [32, 32], activation: 'relu' };
-  config.optim = { name: 'adam', lr: 0.01 };
-  config.train = { epochs: 30, batch_size: 32 };
-});
+scope.observe({ default: true }, defaults);
 
 // 3 x 3 x 3 = 27 configs on the grid
 const searchSpaces = {
@@ -40,20 +29,7 @@ const hyperband = new HyperBand(scope, searchSpaces, { halvingRate: 0.34, numMin
 
 const search = hyperband.main(async (config) => {
   const epochs = hyperband.computeOptimizedInitialTrainingSteps(config.train.epochs)[config.__num_halved__]!;
-  const data = makeDataset({ samples: config.data.samples, noise: config.data.noise, seed: config.seed });
-  const { train, validation } = split(data, {
-    validationFraction: config.data.validation_fraction,
-    seed: config.seed + 1,
-  });
-  const model = createModel({
-    inputs: 2,
-    hidden: config.model.hidden,
-    outputs: data.classes,
-    activation: config.model.activation,
-    seed: config.seed + 2,
-  });
-  const optimizer = createOptimizer(model, config.optim.toDict());
-  const rng = createRng(config.seed + 3);
+  const { train, validation, model, optimizer, rng } = setUpExperiment(config);
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (const batch of iterateBatches(train, config.train.batch_size, rng))
       trainStep(model, optimizer, batch.x, batch.y, batch.size);
