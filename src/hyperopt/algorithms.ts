@@ -36,6 +36,12 @@ export type Decision =
   | { kind: 'wait' }
   | { kind: 'done' };
 
+/** A `running` trial for a `trial` decision. */
+export function trialFromDecision(decision: Extract<Decision, { kind: 'trial' }>, id: number): TrialRecord {
+  const { configId, params, rung, budget } = decision;
+  return { id, configId, params, rung, budget, status: 'running', metric: undefined };
+}
+
 /** A search algorithm: pure decisions over the trials so far. */
 export interface SearchAlgorithm {
   /** Optimise towards larger (`max`) or smaller (`min`) metrics. */

@@ -19,6 +19,7 @@ import {
   type SearchAlgorithm,
   type TrialRecord,
   trainingSteps,
+  trialFromDecision,
 } from './algorithms.js';
 import { applyParams, type ParamSpec, parseSearchSpaces, prepareGrid } from './spaces.js';
 
@@ -166,15 +167,7 @@ export function inProcessRunner(
       for (;;) {
         let decision: Decision = algorithm.next(trials);
         while (decision.kind === 'trial' && running.size < concurrency) {
-          const trial: TrialRecord = {
-            id: trials.length + 1,
-            configId: decision.configId,
-            params: decision.params,
-            rung: decision.rung,
-            budget: decision.budget,
-            status: 'running',
-            metric: undefined,
-          };
+          const trial = trialFromDecision(decision, trials.length + 1);
           trials.push(trial);
           const job = evaluate(trial)
             .then(

@@ -34,7 +34,7 @@ import { structuralHash } from '../config/structural-hash.js';
 import { AtoError } from '../errors.js';
 import { type Backend, openBackend } from '../tracker/backend.js';
 import type { Database } from '../tracker/schema.js';
-import { compareTrials, type SearchAlgorithm, type TrialRecord } from './algorithms.js';
+import { compareTrials, type SearchAlgorithm, type TrialRecord, trialFromDecision } from './algorithms.js';
 import type { ProgressEvent, TrialRunner } from './search.js';
 
 /** Set to `1` in the environment of the worker processes {@link launchLocalWorkers} starts. */
@@ -472,15 +472,7 @@ export function studyRunner(
           if (pending) return { kind: 'trial', trial: pending, runId: await claim(db, pending, now) };
           const decision = algorithm.next(list);
           if (decision.kind === 'trial') {
-            const draft: TrialRecord = {
-              id: 0,
-              configId: decision.configId,
-              params: decision.params,
-              rung: decision.rung,
-              budget: decision.budget,
-              status: 'running',
-              metric: undefined,
-            };
+            const draft = trialFromDecision(decision, 0);
             const runId = await startRun(db, draft, now);
             const row = await db
               .insertInto('trials')
