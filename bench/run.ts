@@ -3,6 +3,7 @@
  * Paste the printed tables into bench/RESULTS.md with the date and machine.
  */
 import { runConfigBench } from './config.js';
+import { runDashboardBench } from './dashboard.js';
 import { runFingerprintBench } from './fingerprint.js';
 import { printTable } from './harness.js';
 import { runHpoQualityBench } from './hpo-quality.js';
@@ -21,6 +22,7 @@ const suites: [string, () => Promise<import('./harness.js').Figure[]>][] = [
   ['PostgreSQL', runPostgresInsertBench],
   ['HPO quality', runHpoQualityBench],
   ['HPO overhead and workers', runHyperoptOverheadBench],
+  ['Dashboard', runDashboardBench],
 ];
 
 const only = process.argv[2];

@@ -567,6 +567,26 @@ export const TRACKER_COMMANDS: Record<string, Command> = {
   export: exportCommand,
   gc,
   merge,
+  dashboard: async (args, io) => {
+    const a = parse(args);
+    const port = Number(flag(a, 'port') ?? 8000);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new AtoError('INVALID_ARGUMENT', `--port must be a port number, found "${flag(a, 'port')}"`);
+    const { startDashboard } = await import('../dashboard/server.js');
+    const dashboard = await startDashboard({
+      url: storeUrl(a),
+      port,
+      host: flag(a, 'host') ?? '127.0.0.1',
+      token: flag(a, 'token') ?? (process.env.ATO_TOKEN || undefined),
+      print: (line) => io.out(`${line}\n`),
+    });
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await dashboard.close();
+    return 0;
+  },
 };
 
 /** Help lines of the store commands. */
@@ -583,4 +603,6 @@ export const TRACKER_HELP = `  runs [--project P] [--status S] [--tag T] [--wher
   gc [--delete --project P ...] [--yes]
                                   mark stale running runs as crashed; delete matching runs after confirmation
   merge <other-store>             copy runs from another store, skipping those already here
+  dashboard [--port 8000] [--host 127.0.0.1] [--token T]
+                                  serve the read-only web dashboard (another host needs --token or ATO_TOKEN)
   (each takes --db URL and --json)`;
