@@ -56,36 +56,10 @@ const short = (n: number | null | undefined) =>
 const studies: Command = async (args, io) => {
   const a = parse(args);
   await withDb(a.db, async (backend) => {
-    const rows = await backend.db.selectFrom('studies').selectAll().orderBy('id').execute();
-    const out = [];
-    for (const s of rows) {
-      const trials = await backend.db
-        .selectFrom('trials')
-        .select(['status', 'metric'])
-        .where('study_id', '=', s.id)
-        .execute();
-      const done = trials.filter((t) => t.status === 'completed');
-      const metrics = done.map((t) => Number(t.metric));
-      const best = metrics.length
-        ? s.mode === 'min'
-          ? Math.min(...metrics)
-          : Math.max(...metrics)
-        : undefined;
-      out.push({
-        name: s.name,
-        project: s.project,
-        algorithm: s.algorithm,
-        mode: s.mode,
-        status: s.status,
-        trials: trials.length,
-        completed: done.length,
-        failed: trials.filter((t) => t.status === 'failed').length,
-        running: trials.filter((t) => t.status === 'running').length,
-        best,
-      });
-    }
-    if (a.json) io.out(`${JSON.stringify(out, null, 2)}\n`);
-    else if (out.length === 0) io.out('no studies\n');
+    const { listStudies } = await import('../tracker/studies.js');
+    const list = await listStudies(backend.db);
+    if (a.json) io.out(`${JSON.stringify(list, null, 2)}\n`);
+    else if (list.length === 0) io.out('no studies\n');
     else {
       io.out(
         pad([
@@ -101,7 +75,7 @@ const studies: Command = async (args, io) => {
             'running',
             'best',
           ],
-          ...out.map((s) => [
+          ...list.map((s) => [
             s.name,
             s.project,
             s.algorithm,
@@ -128,57 +102,37 @@ const study: Command = async (args, io) => {
       hint: 'list them with "ato studies"',
     });
   await withDb(a.db, async (backend) => {
-    const s = await backend.db.selectFrom('studies').selectAll().where('name', '=', name).executeTakeFirst();
-    if (!s)
+    const { loadStudy } = await import('../tracker/studies.js');
+    const detail = await loadStudy(backend.db, name);
+    if (!detail)
       throw new AtoError('KEY_NOT_FOUND', `no study "${name}"`, {
         location: { input: name },
         hint: 'list them with "ato studies"',
       });
-    const trials = await backend.db
-      .selectFrom('trials')
-      .selectAll()
-      .where('study_id', '=', s.id)
-      .orderBy('id')
-      .execute();
-    const rows = trials.map((t) => ({
-      id: Number(t.id),
-      config: Number(t.config_id),
-      rung: Number(t.rung),
-      budget: t.budget === null ? undefined : Number(t.budget),
-      status: t.status,
-      metric: t.metric === null ? undefined : Number(t.metric),
-      params: JSON.parse(t.params) as Record<string, unknown>,
-      run: t.run_id === null ? undefined : Number(t.run_id),
-      ...(t.error ? { error: t.error } : {}),
-    }));
     if (a.json) {
-      io.out(
-        `${JSON.stringify({ name: s.name, project: s.project, algorithm: s.algorithm, mode: s.mode, status: s.status, trials: rows }, null, 2)}\n`,
-      );
+      io.out(`${JSON.stringify(detail, null, 2)}\n`);
       return;
     }
-    const rungs = [...new Set(rows.map((r) => r.rung))].sort((x, y) => x - y);
+    const { study: s, trials, rungs } = detail;
     io.out(
-      `study "${s.name}" (${s.algorithm}, ${s.mode}, ${s.status}): ${rows.length} trials in project ${s.project}\n`,
+      `study "${s.name}" (${s.algorithm}, ${s.mode}, ${s.status}): ${trials.length} trials in project ${s.project}\n`,
     );
-    io.out(
-      `per rung/generation: ${rungs.map((g) => `${g}: ${rows.filter((r) => r.rung === g).length}`).join(', ')}\n\n`,
-    );
-    const ranked = [...rows]
-      .filter((r) => r.metric !== undefined)
+    io.out(`per rung/generation: ${rungs.map((r) => `${r.rung}: ${r.trials}`).join(', ')}\n\n`);
+    const ranked = trials
+      .filter((t) => t.metric !== null)
       .sort((x, y) => (s.mode === 'min' ? x.metric! - y.metric! : y.metric! - x.metric!));
     io.out(
       pad([
         ['trial', 'config', 'rung', 'budget', 'status', 'metric', 'run', 'params'],
-        ...[...ranked.slice(0, 20), ...rows.filter((r) => r.metric === undefined)].map((r) => [
-          String(r.id),
-          String(r.config),
-          String(r.rung),
-          short(r.budget),
-          r.status,
-          short(r.metric),
-          r.run === undefined ? '-' : String(r.run),
-          JSON.stringify(r.params),
+        ...[...ranked.slice(0, 20), ...trials.filter((t) => t.metric === null)].map((t) => [
+          String(t.id),
+          String(t.configId),
+          String(t.rung),
+          short(t.budget),
+          t.status,
+          short(t.metric),
+          t.runId === null ? '-' : String(t.runId),
+          JSON.stringify(t.params),
         ]),
       ]),
     );

@@ -3,6 +3,8 @@
  * functions behind its JSON API.
  * @module
  */
+
+export type { StudyDetail, StudyListItem, TrialItem } from '../tracker/studies.js';
 export type {
   CompareResult,
   DashboardStore,
@@ -11,8 +13,6 @@ export type {
   RunsListParams,
   RunsListResult,
   Series,
-  StudyListItem,
-  TrialItem,
 } from './api.js';
 export {
   compareRuns,
