@@ -26,11 +26,11 @@ export interface DashboardFixture {
 
 const hash = (c: string) => c.repeat(64);
 
-/** Write the fixture store into a fresh temp folder. */
-export async function writeDashboardStore(): Promise<DashboardFixture> {
+/** Write the fixture store into a fresh temp folder (a SQLite file), or into the store at `storeUrl`. */
+export async function writeDashboardStore(storeUrl?: string): Promise<DashboardFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'ato-dashboard-'));
   const path = join(dir, 'store.db');
-  const url = `sqlite:///${path}`;
+  const url = storeUrl ?? `sqlite:///${path}`;
   const artifactPath = join(dir, 'model.bin');
   writeFileSync(artifactPath, Buffer.alloc(2048, 7));
 

@@ -22,7 +22,7 @@ const worker = join(root, 'test/fixtures/tracker/store-worker.ts');
 const TABLES: Record<string, string[]> = {
   ato_meta: ['key', 'value'],
   artifacts: ['id', 'run_id', 'path', 'data_type', 'metadata', 'sha256', 'size', 'logged_at'],
-  fingerprints: ['run_id', 'trace_id', 'type', 'hash', 'recorded_at'],
+  fingerprints: ['id', 'run_id', 'trace_id', 'type', 'hash', 'recorded_at'],
   metric_summaries: ['run_id', 'key', 'count', 'min', 'max', 'last_value', 'last_step', 'last_time'],
   metrics: ['run_id', 'key', 'step', 'value', 'time'],
   run_tags: ['run_id', 'tag'],

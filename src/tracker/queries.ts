@@ -70,6 +70,7 @@ export async function hydrateRuns(
       .select(['run_id', 'trace_id', 'type', 'hash', 'recorded_at'])
       .where('run_id', 'in', ids)
       .orderBy('recorded_at')
+      .orderBy('id')
       .execute();
     for (const f of fingerprints) {
       const run = byId.get(Number(f.run_id));
@@ -210,6 +211,7 @@ export async function fingerprintHistory(db: Kysely<Database>, runId: number): P
     .selectAll()
     .where('run_id', '=', runId)
     .orderBy('recorded_at')
+    .orderBy('id')
     .execute();
   return rows.map((r) => ({
     traceId: r.trace_id,
@@ -286,6 +288,7 @@ async function latestFingerprint(
     .where('trace_id', '=', traceId)
     .where('type', '=', type)
     .orderBy('recorded_at', 'desc')
+    .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
   return row?.hash;
@@ -338,6 +341,7 @@ export async function traceStatistics(
     .where('runs.project', '=', project)
     .where('fingerprints.trace_id', '=', traceId)
     .orderBy('fingerprints.recorded_at')
+    .orderBy('fingerprints.id')
     .execute();
   const versions = new Map<string, TraceStatistics['versions'][number]>();
   for (const r of rows) {

@@ -45,6 +45,8 @@ export interface RunTagsTable {
 
 /** `fingerprints` table. */
 export interface FingerprintsTable {
+  /** Recording order (fingerprints recorded in the same millisecond keep their order). */
+  id: Generated<number>;
   run_id: number;
   trace_id: string;
   type: string;
@@ -184,6 +186,9 @@ const MIGRATIONS: Migration[] = [
       await db.schema.createIndex('run_tags_tag').on('run_tags').columns(['tag', 'run_id']).execute();
       await db.schema
         .createTable('fingerprints')
+        .addColumn('id', id, (c) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
         .addColumn('run_id', 'bigint', (c) => c.notNull())
         .addColumn('trace_id', 'text', (c) => c.notNull())
         .addColumn('type', 'text', (c) => c.notNull())
