@@ -1,14 +1,11 @@
-/** Benchmarks of the tracker: logging cost and throughput, and queries on a 10M-point store. */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
 import { ADict } from '../src/index.js';
-import { openBackend } from '../src/tracker/backend.js';
 import { SQLFinder, SQLLogger } from '../src/tracker/index.js';
-import { applyJob } from '../src/tracker/writer.js';
+import { addRuns } from './_store.js';
 import { type Figure, formatMs, median } from './harness.js';
 
 const KEYS = Array.from({ length: 10 }, (_, i) => `metric_${i}`);
@@ -61,49 +58,6 @@ async function loggerInsert(path: string, points: number): Promise<[number, numb
   return [loop, performance.now() - start];
 }
 
-/** Build a store with `runs` runs of `points` points each, straight through the backend. */
-async function buildStore(url: string, runs: number, points: number): Promise<void> {
-  const backend = await openBackend(url);
-  // 1,000 distinct config structures, 10 runs each
-  for (let r = 0; r < runs; r++) {
-    const config = {
-      model: { backbone: 'resnet50', depth: 50 },
-      lr: 0.001 * (r % 7),
-      [`option_${r % 1000}`]: true,
-    };
-    const row = await backend.db
-      .insertInto('runs')
-      .values({
-        uid: randomUUID(),
-        project: 'big',
-        status: 'completed',
-        config: JSON.stringify(config),
-        structural_hash: new ADict(config).getStructuralHash(),
-        tags: JSON.stringify(['bench']),
-        started_at: r,
-        ended_at: r + 1,
-        heartbeat_at: r + 1,
-        error: null,
-        environment: null,
-        environment_hash: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const n = points;
-    const batch = {
-      runId: Number(row.id),
-      keys: ['loss', 'val_accuracy'],
-      keyIndex: new Uint32Array(n).map((_, i) => i % 2),
-      steps: new Float64Array(n).map((_, i) => Math.floor(i / 2)),
-      values: new Float64Array(n).map((_, i) => Math.sin(r + i)),
-      times: new Float64Array(n).fill(r),
-      length: n,
-    };
-    await applyJob(backend, { runId: batch.runId, batch, fingerprints: [], update: undefined });
-  }
-  await backend.close();
-}
-
 async function timeQuery(fn: () => Promise<unknown>, runs = 9): Promise<number> {
   await fn();
   const samples: number[] = [];
@@ -146,7 +100,7 @@ export async function runTrackerBench(): Promise<Figure[]> {
     const PER_RUN = 1_000;
     const url = `sqlite:///${join(dir, 'big.db')}`;
     const buildStart = performance.now();
-    await buildStore(url, RUNS, PER_RUN);
+    await addRuns(url, 'big', RUNS, PER_RUN);
     const buildMs = performance.now() - buildStart;
     const finder = new SQLFinder(url);
     const best = await timeQuery(() => finder.findBestRun('big', 'val_accuracy', 'max'));
