@@ -14,6 +14,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './app.css';
+import type { StudyDetail, StudyListItem, TrialItem } from '../../tracker/studies.js';
 
 // ---------------------------------------------------------------------------------------------------
 // API access
@@ -633,33 +634,10 @@ function ComparePage({ query }: { query: URLSearchParams }) {
 // ---------------------------------------------------------------------------------------------------
 // Search (studies)
 
-interface StudyItem {
-  name: string;
-  project: string;
-  algorithm: string;
-  mode: string;
-  status: string;
-  createdAt: string;
-  trials: number;
-  completed: number;
-  best: number | null;
-}
-interface Trial {
-  id: number;
-  configId: number;
-  rung: number;
-  budget: number | null;
-  params: Record<string, unknown>;
-  status: string;
-  metric: number | null;
-  runId: number | null;
-}
-interface StudyAnswer {
-  study: Omit<StudyItem, 'trials' | 'completed' | 'best'>;
-  params: string[];
-  trials: Trial[];
-  rungs: { rung: number; trials: number; completed: number; best: number | null }[];
-}
+// the API's types, written once in the tracker (type-only imports: nothing of the server is bundled)
+type StudyItem = StudyListItem;
+type Trial = TrialItem;
+type StudyAnswer = StudyDetail;
 
 /** An axis: numbers linearly, anything else as evenly spaced categories. */
 function axis(values: unknown[]): {
