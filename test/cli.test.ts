@@ -240,3 +240,45 @@ describe('the ato command (studies)', () => {
     expect(ato('study', 'nope', '--db', url).stderr).toContain('no study "nope"');
   });
 });
+
+describe('the ato command (dashboard)', () => {
+  it('serves the store read-only on 127.0.0.1, prints its address, and stops on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const dbDir = mkdtempSync(join(tmpdir(), 'ato-cli-dash-'));
+    const url = `sqlite:///${join(dbDir, 'dash.db')}`;
+    const { ADict } = await import('../src/config/adict.js');
+    const { SQLLogger } = await import('../src/tracker/logger.js');
+    const logger = new SQLLogger(new ADict({ experiment: { project_name: 'web', sql: { db_path: url } } }), {
+      handleExit: false,
+    });
+    await logger.run({ tags: ['served'] });
+    logger.logMetric('loss', 0.5, 0);
+    await logger.finish();
+    const child = spawn(process.execPath, [bin, 'dashboard', '--db', url, '--port', '0'], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0]!);
+        });
+        child.on('error', reject);
+        child.on('exit', (code) => reject(new Error(`exited with ${code}`)));
+      });
+      const address = /on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(line)?.[1];
+      expect(line).toContain('read-only');
+      expect(address).toBeDefined();
+      const runs = (await (await fetch(`${address}api/runs`)).json()) as { runs: { tags: string[] }[] };
+      expect(runs.runs[0]!.tags).toEqual(['served']);
+      expect((await fetch(`${address}api/runs`, { method: 'POST' })).status).toBe(405);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code === 0 || code === null).toBe(true);
+    expect(ato('dashboard', '--db', url, '--host', '0.0.0.0').stderr).toContain('token');
+  });
+});
