@@ -4,34 +4,27 @@
  * @module
  */
 import { AtoError } from '../errors.js';
-import type { CommandIO } from './tracker-commands.js';
+import { type CommandIO, parse, short, storeUrl, table } from './tracker-commands.js';
 
 type Command = (args: readonly string[], io: CommandIO) => Promise<number>;
 
-function parse(args: readonly string[]): { positional: string[]; db: string | undefined; json: boolean } {
-  const positional: string[] = [];
-  let db: string | undefined;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--json') json = true;
-    else if (arg === '--db') {
-      db = args[++i];
-      if (db === undefined)
-        throw new AtoError('INVALID_ARGUMENT', 'option --db needs a value', { location: { input: '--db' } });
-    } else if (arg.startsWith('--'))
-      throw new AtoError('INVALID_ARGUMENT', `unknown option ${arg}`, { location: { input: arg } });
-    else positional.push(arg);
-  }
-  return { positional, db, json };
+/** The study commands take `--db` and `--json` only. */
+function parseStudyArgs(args: readonly string[]): { positional: string[]; url: string; json: boolean } {
+  const a = parse(args);
+  const unknown = [...a.flags.keys(), ...a.switches].find((name) => name !== 'db' && name !== 'json');
+  if (unknown)
+    throw new AtoError('INVALID_ARGUMENT', `unknown option --${unknown}`, {
+      location: { input: `--${unknown}` },
+    });
+  return { positional: a.positional, url: storeUrl(a), json: a.switches.has('json') };
 }
 
 async function withDb<T>(
-  db: string | undefined,
+  url: string,
   fn: (backend: import('../tracker/backend.js').Backend) => Promise<T>,
 ): Promise<T> {
   const { openBackend } = await import('../tracker/backend.js');
-  const backend = await openBackend(db ?? process.env.ATO_DB ?? 'sqlite:///experiments.db');
+  const backend = await openBackend(url);
   try {
     return await fn(backend);
   } finally {
@@ -39,30 +32,16 @@ async function withDb<T>(
   }
 }
 
-const pad = (rows: string[][]) => {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return `${rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
-};
-const short = (n: number | null | undefined) =>
-  n === null || n === undefined ? '-' : String(Number(Number(n).toPrecision(5)));
-
 const studies: Command = async (args, io) => {
-  const a = parse(args);
-  await withDb(a.db, async (backend) => {
+  const a = parseStudyArgs(args);
+  await withDb(a.url, async (backend) => {
     const { listStudies } = await import('../tracker/studies.js');
     const list = await listStudies(backend.db);
     if (a.json) io.out(`${JSON.stringify(list, null, 2)}\n`);
     else if (list.length === 0) io.out('no studies\n');
     else {
       io.out(
-        pad([
+        table([
           [
             'name',
             'project',
@@ -85,7 +64,7 @@ const studies: Command = async (args, io) => {
             String(s.completed),
             String(s.failed),
             String(s.running),
-            short(s.best),
+            short(s.best, 5),
           ]),
         ]),
       );
@@ -95,13 +74,13 @@ const studies: Command = async (args, io) => {
 };
 
 const study: Command = async (args, io) => {
-  const a = parse(args);
+  const a = parseStudyArgs(args);
   const name = a.positional[0];
   if (!name)
     throw new AtoError('INVALID_ARGUMENT', 'ato study needs a study name', {
       hint: 'list them with "ato studies"',
     });
-  await withDb(a.db, async (backend) => {
+  await withDb(a.url, async (backend) => {
     const { loadStudy } = await import('../tracker/studies.js');
     const detail = await loadStudy(backend.db, name);
     if (!detail)
@@ -122,15 +101,15 @@ const study: Command = async (args, io) => {
       .filter((t) => t.metric !== null)
       .sort((x, y) => (s.mode === 'min' ? x.metric! - y.metric! : y.metric! - x.metric!));
     io.out(
-      pad([
+      table([
         ['trial', 'config', 'rung', 'budget', 'status', 'metric', 'run', 'params'],
         ...[...ranked.slice(0, 20), ...trials.filter((t) => t.metric === null)].map((t) => [
           String(t.id),
           String(t.configId),
           String(t.rung),
-          short(t.budget),
+          short(t.budget, 5),
           t.status,
-          short(t.metric),
+          short(t.metric, 5),
           t.runId === null ? '-' : String(t.runId),
           JSON.stringify(t.params),
         ]),

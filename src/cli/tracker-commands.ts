@@ -20,7 +20,7 @@ export interface CommandIO {
 type Command = (args: readonly string[], io: CommandIO) => Promise<number>;
 
 /** Parsed arguments: positionals, `--name value` options (repeatable) and boolean switches. */
-interface Args {
+export interface Args {
   positional: string[];
   flags: Map<string, string[]>;
   switches: Set<string>;
@@ -28,7 +28,8 @@ interface Args {
 
 const SWITCHES = new Set(['json', 'metrics', 'yes', 'delete']);
 
-function parse(args: readonly string[]): Args {
+/** Split positionals, `--name value` options (repeatable) and the boolean switches. */
+export function parse(args: readonly string[]): Args {
   const positional: string[] = [];
   const flags = new Map<string, string[]>();
   const switches = new Set<string>();
@@ -53,7 +54,8 @@ function parse(args: readonly string[]): Args {
 }
 
 const flag = (a: Args, name: string) => a.flags.get(name)?.[0];
-const storeUrl = (a: Args) => flag(a, 'db') ?? process.env.ATO_DB ?? 'sqlite:///experiments.db';
+/** The store of `--db`, else `$ATO_DB`, else `sqlite:///experiments.db`. */
+export const storeUrl = (a: Args) => flag(a, 'db') ?? process.env.ATO_DB ?? 'sqlite:///experiments.db';
 
 function runId(a: Args, index: number, usage: string): number {
   const text = a.positional[index];
@@ -113,10 +115,12 @@ function formatDuration(ms: number): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-const short = (n: number) => String(Number(n.toPrecision(4)));
+/** A number for a table: `digits` significant digits; `-` for none. */
+export const short = (n: number | null | undefined, digits = 4) =>
+  n === null || n === undefined ? '-' : String(Number(Number(n).toPrecision(digits)));
 
 /** A plain table: columns padded to their widest cell, cut to the terminal's width. */
-function table(rows: string[][], width = process.stdout.columns ?? 160): string {
+export function table(rows: string[][], width = process.stdout.columns ?? 160): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return `${rows
     .map((r) =>
